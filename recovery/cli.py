@@ -1,0 +1,174 @@
+"""The `recovery` command: one sub-command per capability of the library.
+
+Every command that prints data takes `--json`, so scripts and checks can
+read it. The CLI only parses arguments, calls the core and prints.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+import click
+
+from recovery import __version__
+from recovery.errors import FileProblem
+from recovery.ingest import ingest_inputs
+from recovery.inputs import iter_inputs
+from recovery.parsers import read_path
+from recovery.store import Store, default_database_url, utcnow
+from recovery.summary import human_summary, inspect_json, one_line, stored_json
+
+SUMMARY_WORDS = {
+    "imported": ("imported", "imported"),
+    "duplicate": ("duplicate", "duplicates"),
+    "not_a_run": ("not a run", "not runs"),
+    "rejected": ("rejected", "rejected"),
+}
+
+
+def _print_json(data: Any) -> None:
+    click.echo(json.dumps(data, indent=2, ensure_ascii=False))
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="recovery")
+@click.option(
+    "--db",
+    "db_url",
+    envvar="RECOVERY_DATABASE_URL",
+    help="Database URL or SQLite file path (default: a SQLite file in your data folder).",
+)
+@click.pass_context
+def cli(ctx: click.Context, db_url: str | None) -> None:
+    """Post-run recovery coach: import runs from your watch and get a cool-down."""
+    ctx.obj = {"db_url": db_url}
+
+
+def _store(ctx: click.Context) -> Store:
+    return Store(ctx.obj.get("db_url") or default_database_url())
+
+
+@cli.command()
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a summary.")
+def inspect(file: Path, as_json: bool) -> None:
+    """Show what FILE holds, without storing anything. Exit status 2 if it is not usable."""
+    try:
+        run = read_path(file)
+    except FileProblem as problem:
+        _fail(str(file), problem.sentence, as_json)
+    except FileNotFoundError:
+        _fail(str(file), f"{file.name} does not exist.", as_json)
+    except OSError as exc:
+        _fail(str(file), f"{file.name} could not be read ({exc.strerror or exc}).", as_json)
+    if as_json:
+        _print_json(inspect_json(run, str(file)))
+    else:
+        click.echo(human_summary(run, str(file)))
+
+
+def _fail(file: str, sentence: str, as_json: bool) -> None:
+    if as_json:
+        _print_json({"file": file, "ok": False, "error": sentence})
+    else:
+        click.echo(sentence, err=True)
+    sys.exit(2)
+
+
+@cli.command("import")
+@click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
+@click.option("--workers", type=int, default=0, help="Processes that parse in parallel (default: one per core).")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object per file, then the totals.")
+@click.pass_context
+def import_(ctx: click.Context, paths: tuple[Path, ...], workers: int, as_json: bool) -> None:
+    """Import activity files, folders (recursively) and .zip/.gz exports."""
+    inputs = list(iter_inputs(list(paths)))
+    if workers <= 0:
+        workers = 1 if len(inputs) < 8 else (os.cpu_count() or 1)
+    counts: Counter[str] = Counter()
+    results = []
+    with _store(ctx) as store:
+        for outcome in ingest_inputs(store, inputs, clock=utcnow, workers=workers):
+            counts[outcome.outcome] += 1
+            if as_json:
+                results.append(
+                    {
+                        "path": outcome.path,
+                        "outcome": outcome.outcome,
+                        "run_ids": list(outcome.run_ids),
+                        "message": outcome.message,
+                    }
+                )
+            else:
+                click.echo(outcome.message)
+    if as_json:
+        _print_json({"files": results, "totals": {k: counts[k] for k in SUMMARY_WORDS}})
+    else:
+        click.echo(summary_line(counts))
+
+
+def summary_line(counts: Counter[str]) -> str:
+    """'12 imported, 3 duplicates, 2 not runs, 1 rejected'."""
+    parts = []
+    for key, (one, many) in SUMMARY_WORDS.items():
+        n = counts.get(key, 0)
+        parts.append(f"{n} {one if n == 1 else many}")
+    return ", ".join(parts)
+
+
+@cli.command()
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@click.option("--runs-only", is_flag=True, help="Leave out walks, rides, swims and other activities.")
+@click.option("--limit", type=int, default=None, help="Show at most this many.")
+@click.pass_context
+def runs(ctx: click.Context, as_json: bool, runs_only: bool, limit: int | None) -> None:
+    """List stored activities, newest first."""
+    with _store(ctx) as store:
+        stored = store.runs(limit=limit, only_runs=runs_only)
+    if as_json:
+        _print_json([stored_json(s.id, s.run, s.sources) for s in stored])
+        return
+    if not stored:
+        click.echo("No runs stored yet. Import some with: recovery import PATH")
+        return
+    for s in stored:
+        click.echo(f"{s.id:>5}  {one_line(s.run)}")
+
+
+@cli.command()
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@click.option("--limit", type=int, default=50, show_default=True, help="Show at most this many entries.")
+@click.pass_context
+def log(ctx: click.Context, as_json: bool, limit: int) -> None:
+    """The import log: every file seen and what became of it, newest first."""
+    with _store(ctx) as store:
+        entries = store.import_log(limit=limit)
+    if as_json:
+        _print_json(
+            [
+                {
+                    "path": e.path,
+                    "outcome": e.outcome,
+                    "run_id": e.run_id,
+                    "message": e.message,
+                    "at": e.at.isoformat().replace("+00:00", "Z"),
+                }
+                for e in entries
+            ]
+        )
+        return
+    for e in entries:
+        click.echo(f"{e.at:%Y-%m-%d %H:%M:%S}  {e.outcome:<10} {e.message}")
+
+
+def main() -> None:
+    cli()
+
+
+if __name__ == "__main__":
+    main()

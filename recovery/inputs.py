@@ -1,0 +1,161 @@
+"""Where files come from: paths, folders (recursively) and zip archives.
+
+Files are only ever opened for reading; nothing here moves, renames or
+deletes a runner's originals. Archive members are streamed from the zip,
+never unpacked to disk, so a hostile name like `../../x` has nowhere to go;
+it is refused all the same, as is any member that inflates like a bomb.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import zipfile
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path, PurePosixPath
+
+from recovery.errors import FileRejected
+from recovery.parsers import MAX_FILE_BYTES
+
+#: Extensions looked at when walking folders and archives (case-insensitive).
+#: A file named on the command line is always tried, whatever its name.
+ACTIVITY_SUFFIXES = (".fit", ".gpx", ".tcx", ".fit.gz", ".gpx.gz", ".tcx.gz")
+ARCHIVE_SUFFIXES = (".zip",)
+#: Names that operating systems and sync tools leave behind.
+JUNK_NAMES = {".ds_store", "thumbs.db", "desktop.ini"}
+MAX_ARCHIVE_DEPTH = 2  # a Garmin export nests zips one level deep
+MAX_ARCHIVE_TOTAL_BYTES = 20 * 1024**3
+MAX_MEMBER_RATIO = 200
+
+
+@dataclass(frozen=True)
+class InputFile:
+    """One candidate file: a label to show and log, and a way to read its bytes."""
+
+    label: str
+    read: Callable[[], bytes]
+
+
+def is_candidate(name: str) -> bool:
+    lowered = name.lower().rsplit("/", 1)[-1]
+    if lowered in JUNK_NAMES or lowered.startswith("._") or lowered.startswith("."):
+        return False
+    return lowered.endswith(ACTIVITY_SUFFIXES)
+
+
+def is_archive(name: str) -> bool:
+    return name.lower().endswith(ARCHIVE_SUFFIXES)
+
+
+def iter_inputs(paths: list[str | Path]) -> Iterator[InputFile]:
+    """Expand files, folders and zips into the activity files they hold, in a stable order."""
+    for raw in paths:
+        path = Path(raw)
+        if path.is_dir():
+            yield from _walk(path)
+        elif is_archive(path.name) and zipfile.is_zipfile(path):
+            yield from _archive(str(path), lambda p=path: zipfile.ZipFile(p), depth=1)
+        else:
+            yield InputFile(str(path), lambda p=path: read_file(p))
+
+
+def read_file(path: Path) -> bytes:
+    """Read a file read-only, refusing it before reading if it is too big."""
+    size = path.stat().st_size
+    if size > MAX_FILE_BYTES:
+        raise FileRejected(
+            path.name, f"is {size / 2**20:.0f} MB, above the {MAX_FILE_BYTES // 2**20} MB limit for one activity"
+        )
+    with open(path, "rb") as handle:
+        return handle.read(MAX_FILE_BYTES + 1)
+
+
+def _walk(folder: Path) -> Iterator[InputFile]:
+    seen: set[tuple[int, int]] = set()  # (device, inode): symlink loops end here
+    for root, dirs, files in os.walk(folder, followlinks=True):
+        try:
+            st = os.stat(root)
+        except OSError:
+            continue
+        if (st.st_dev, st.st_ino) in seen:
+            dirs[:] = []
+            continue
+        seen.add((st.st_dev, st.st_ino))
+        dirs[:] = sorted(d for d in dirs if not d.startswith(".") and d != ".stversions")
+        for name in sorted(files):
+            path = Path(root) / name
+            if is_candidate(name):
+                yield InputFile(str(path), lambda p=path: read_file(p))
+            elif is_archive(name) and not name.startswith("."):
+                yield from iter_inputs([path])
+
+
+def _archive(label: str, opener: Callable[[], zipfile.ZipFile], depth: int) -> Iterator[InputFile]:
+    try:
+        archive = opener()
+    except (zipfile.BadZipFile, OSError) as exc:
+        name = label.rsplit("/", 1)[-1]
+        yield InputFile(label, _raiser(FileRejected(name, f"is not a readable zip archive ({exc})")))
+        return
+    with archive:
+        total = 0
+        for info in archive.infolist():
+            if info.is_dir():
+                continue
+            member_label = f"{label}!{info.filename}"
+            short = info.filename.rsplit("/", 1)[-1] or info.filename
+            pure = PurePosixPath(info.filename.replace("\\", "/"))
+            if pure.is_absolute() or ".." in pure.parts:
+                yield InputFile(
+                    member_label,
+                    _raiser(FileRejected(short, "has a path that points outside the archive; refused for safety")),
+                )
+                continue
+            nested = is_archive(info.filename) and depth < MAX_ARCHIVE_DEPTH
+            if not (is_candidate(info.filename) or nested):
+                continue
+            total += info.file_size
+            if (
+                total > MAX_ARCHIVE_TOTAL_BYTES
+                or info.file_size > MAX_FILE_BYTES * (4 if nested else 1)
+                or (info.compress_size and info.file_size / info.compress_size > MAX_MEMBER_RATIO)
+            ):
+                yield InputFile(
+                    member_label,
+                    _raiser(
+                        FileRejected(
+                            short, "unpacks to far more data than any activity holds; refused as a possible zip bomb"
+                        )
+                    ),
+                )
+                continue
+            if nested:
+                try:
+                    data = _read_member(archive, info, short)
+                except FileRejected as problem:
+                    yield InputFile(member_label, _raiser(problem))
+                    continue
+                yield from _archive(member_label, lambda d=data: zipfile.ZipFile(io.BytesIO(d)), depth + 1)
+                continue
+            yield InputFile(member_label, lambda a=archive, i=info, s=short: _read_member(a, i, s))
+
+
+def _read_member(archive: zipfile.ZipFile, info: zipfile.ZipInfo, short: str) -> bytes:
+    """Read one member, trusting nothing the zip's directory claims about its size."""
+    limit = MAX_FILE_BYTES * 4
+    try:
+        with archive.open(info) as handle:
+            data = handle.read(limit + 1)
+    except (zipfile.BadZipFile, OSError, EOFError, NotImplementedError) as exc:
+        raise FileRejected(short, f"could not be read from the archive ({exc})") from exc
+    if len(data) > limit:
+        raise FileRejected(short, "unpacks to far more data than any activity holds; refused as a possible zip bomb")
+    return data
+
+
+def _raiser(problem: Exception) -> Callable[[], bytes]:
+    def read() -> bytes:
+        raise problem
+
+    return read

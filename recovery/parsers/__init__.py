@@ -1,0 +1,121 @@
+"""Turn a file's bytes into a Run: check size, unwrap gzip, sniff the format, parse.
+
+Every entry point (CLI, watcher, upload) comes through `read_activity`, so
+the limits and the safety checks below hold everywhere.
+"""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import zlib
+from pathlib import Path
+
+from recovery.classify import display_name, settle_sport
+from recovery.errors import FileRejected
+from recovery.model import Run
+from recovery.parsers import fit, gpx, tcx
+
+#: Files above this size are refused before parsing. The largest real
+#: activity we know of (a 14-hour triathlon at 1 Hz) is a few MB of FIT and
+#: tens of MB of GPX/TCX; 200 MB leaves room for multi-day ultras.
+MAX_FILE_BYTES = 200 * 1024 * 1024
+#: A gzip file may not unpack to more than this, nor grow more than this ratio.
+MAX_UNPACKED_BYTES = MAX_FILE_BYTES
+MAX_GZIP_RATIO = 200
+
+PARSERS = {"fit": fit.parse, "gpx": gpx.parse, "tcx": tcx.parse}
+
+
+def content_id(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def read_activity(data: bytes, name: str) -> Run:
+    """Parse one file's bytes; raise FileProblem with one sentence on failure."""
+    name = display_name(name)
+    if not data:
+        raise FileRejected(name, "is empty (0 bytes): nothing was recorded or the copy did not finish")
+    if len(data) > MAX_FILE_BYTES:
+        raise FileRejected(
+            name, f"is {len(data) / 2**20:.0f} MB, above the {MAX_FILE_BYTES // 2**20} MB limit for one activity"
+        )
+    cid = content_id(data)
+    body = gunzip_if_needed(data, name)
+    fmt = sniff_format(body, name)
+    if fmt in ("gpx", "tcx"):
+        refuse_xml_declarations(body, name)
+    run = PARSERS[fmt](body, name, cid)
+    return settle_sport(run)
+
+
+def read_path(path: str | Path) -> Run:
+    """Read a file from disk (opened read-only, never modified) and parse it."""
+    path = Path(path)
+    size = path.stat().st_size
+    if size > MAX_FILE_BYTES:
+        raise FileRejected(
+            display_name(path.name),
+            f"is {size / 2**20:.0f} MB, above the {MAX_FILE_BYTES // 2**20} MB limit for one activity",
+        )
+    with open(path, "rb") as handle:
+        data = handle.read()
+    return read_activity(data, path.name)
+
+
+def gunzip_if_needed(data: bytes, name: str) -> bytes:
+    """Unwrap gzip (Strava exports .fit.gz), refusing anything that balloons."""
+    if data[:2] != b"\x1f\x8b":
+        return data
+    limit = min(MAX_UNPACKED_BYTES, max(len(data) * MAX_GZIP_RATIO, 1024 * 1024))
+    try:
+        inflater = zlib.decompressobj(16 + zlib.MAX_WBITS)
+        body = inflater.decompress(data, limit + 1)
+        if len(body) > limit:
+            raise FileRejected(name, "unpacks to far more data than any activity holds; refused as a possible zip bomb")
+        if not inflater.eof:
+            raise FileRejected(name, "is a gzip file that is cut short (was it still being copied?)")
+    except (zlib.error, gzip.BadGzipFile, EOFError) as exc:
+        raise FileRejected(name, f"is a damaged gzip file ({exc})") from exc
+    if not body:
+        raise FileRejected(name, "is a gzip file with nothing inside")
+    return body
+
+
+def sniff_format(data: bytes, name: str) -> str:
+    """Decide the format from the bytes: the extension may lie (.FIT, .txt, none)."""
+    if len(data) >= 12 and data[8:12] == b".FIT":
+        return "fit"
+    head = data[:4096].lstrip(b"\xef\xbb\xbf \t\r\n").lower()
+    if head.startswith(b"<") or head.startswith(b"\xff\xfe") or head.startswith(b"\xfe\xff"):
+        text = data[:65536].lower()
+        if b"<gpx" in text:
+            return "gpx"
+        if b"<trainingcenterdatabase" in text:
+            return "tcx"
+        raise FileRejected(name, "is an XML file but neither GPX nor TCX")
+    if len(data) >= 12 and data[0] in (12, 14) and data[8:12] != b".FIT":
+        raise FileRejected(name, "is not a readable FIT file: its header is damaged (no .FIT signature)")
+    raise FileRejected(name, "is not an activity file: it is neither FIT, GPX nor TCX")
+
+
+def refuse_xml_declarations(data: bytes, name: str) -> None:
+    """Refuse DTDs and entities: real GPX/TCX never use them, attacks always do.
+
+    Any document carrying a DOCTYPE goes through defusedxml, which raises on
+    entity declarations and external references before anything expands.
+    """
+    lowered = data[:65536].lower()
+    if b"<!doctype" not in lowered and b"<!entity" not in data.lower():
+        return
+    import defusedxml.ElementTree as SafeET
+    from defusedxml import DefusedXmlException
+
+    try:
+        SafeET.fromstring(data, forbid_dtd=True)
+    except DefusedXmlException as exc:
+        raise FileRejected(
+            name, "declares a DTD or XML entities, which activity files never need; refused for safety"
+        ) from exc
+    except Exception as exc:
+        raise FileRejected(name, f"is not well-formed XML ({str(exc)[:120]})") from exc

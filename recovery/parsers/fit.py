@@ -1,0 +1,390 @@
+"""FIT, the binary format Garmin, COROS, Suunto, Wahoo and most watches write.
+
+Decoding happens in one function, `decode`, so a faster decoder can replace
+fitdecode later without touching the rest. Everything after it works on
+plain dicts of *native* fields: a developer field that happens to share a
+native field's name (a Stryd "Distance", say) never overwrites it.
+"""
+
+from __future__ import annotations
+
+import io
+import math
+import struct
+import warnings
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import fitdecode
+
+from recovery.classify import normalise_sport
+from recovery.errors import FileRejected, NotAnActivity
+from recovery.model import FOOT_SPORTS, Lap, Leg, Run
+from recovery.parsers import samples
+from recovery.streams import downsample, from_rows
+
+SEMICIRCLE_TO_DEG = 180.0 / 2**31
+#: Timestamps below this count seconds since the device powered on, not a date.
+RELATIVE_TIME_LIMIT = 0x10000000
+FIT_EPOCH = datetime(1989, 12, 31, tzinfo=UTC)
+
+MESG_FILE_ID, MESG_SESSION, MESG_LAP, MESG_RECORD = 0, 18, 19, 20
+MESG_ACTIVITY, MESG_DEVICE_INFO, MESG_SPORT = 34, 23, 12
+_WANTED = {MESG_FILE_ID, MESG_SESSION, MESG_LAP, MESG_ACTIVITY, MESG_DEVICE_INFO, MESG_SPORT}
+
+# record field numbers (FIT profile)
+_R_TIME, _R_LAT, _R_LON, _R_ALT, _R_HR, _R_DIST, _R_SPEED = 253, 0, 1, 2, 3, 5, 6
+_R_ENH_SPEED, _R_ENH_ALT = 73, 78
+
+_NOT_ACTIVITY = {
+    "settings": "a device settings file",
+    "device": "a device description file",
+    "sport": "a sport settings file",
+    "workout": "a planned workout",
+    "course": "a course (a planned route)",
+    "schedules": "a training schedule",
+    "weight": "a weight-scale file",
+    "totals": "a lifetime totals file",
+    "goals": "a goals file",
+    "blood_pressure": "a blood-pressure file",
+    "monitoring_a": "a daily health-monitoring file",
+    "monitoring_b": "a daily health-monitoring file",
+    "monitoring_daily": "a daily health-monitoring file",
+    "activity_summary": "an activity summary without samples",
+    "segment": "a segment definition",
+    "segment_list": "a segment list",
+}
+
+
+@dataclass
+class DecodedFit:
+    """What the decoder hands over: native fields only, by message."""
+
+    file_ids: list[dict[str, Any]] = field(default_factory=list)
+    sessions: list[dict[str, Any]] = field(default_factory=list)
+    laps: list[dict[str, Any]] = field(default_factory=list)
+    activities: list[dict[str, Any]] = field(default_factory=list)
+    device_infos: list[dict[str, Any]] = field(default_factory=list)
+    sports: list[dict[str, Any]] = field(default_factory=list)
+    #: (timestamp, lat, lon, altitude, heart_rate, distance, speed)
+    records: list[tuple[Any, ...]] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+
+def decode(data: bytes) -> DecodedFit:
+    """Decode FIT bytes (chained files included) into native-field dicts.
+
+    Raises fitdecode's errors for data that cannot be read; a wrong CRC or an
+    odd field size only adds a warning, as fitdecode itself does.
+    """
+    out = DecodedFit()
+    records = out.records
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        reader = fitdecode.FitReader(
+            io.BytesIO(data),
+            check_crc=fitdecode.CrcCheck.WARN,
+            error_handling=fitdecode.ErrorHandling.WARN,
+        )
+        data_frame = fitdecode.FIT_FRAME_DATA
+        for frame in reader:
+            if frame.frame_type != data_frame:
+                continue
+            num = frame.global_mesg_num
+            if num == MESG_RECORD:
+                values: dict[int, Any] = {}
+                for f in frame.fields:
+                    fd = f.field_def
+                    if fd is not None and fd.is_dev:
+                        continue
+                    value = f.value
+                    if value is not None:
+                        # A few devices write a field as an array; the first value is the reading.
+                        values[f.def_num] = value[0] if isinstance(value, tuple) else value
+                records.append(
+                    (
+                        values.get(_R_TIME),
+                        values.get(_R_LAT),
+                        values.get(_R_LON),
+                        values.get(_R_ENH_ALT, values.get(_R_ALT)),
+                        values.get(_R_HR),
+                        values.get(_R_DIST),
+                        values.get(_R_ENH_SPEED, values.get(_R_SPEED)),
+                    )
+                )
+            elif num in _WANTED:
+                message = {
+                    f.name: f.value for f in frame.fields if not (f.field_def is not None and f.field_def.is_dev)
+                }
+                {
+                    MESG_FILE_ID: out.file_ids,
+                    MESG_SESSION: out.sessions,
+                    MESG_LAP: out.laps,
+                    MESG_ACTIVITY: out.activities,
+                    MESG_DEVICE_INFO: out.device_infos,
+                    MESG_SPORT: out.sports,
+                }[num].append(message)
+    out.warnings = [str(w.message) for w in caught]
+    return out
+
+
+def parse(data: bytes, name: str, content_id: str) -> Run:
+    """Read a FIT file into a Run, or say in one sentence why it is not one."""
+    try:
+        fit = decode(data)
+    except fitdecode.FitHeaderError as exc:
+        raise FileRejected(name, f"is not a readable FIT file: its header is damaged ({exc})") from exc
+    except fitdecode.FitEOFError as exc:
+        raise FileRejected(
+            name, "is cut short: it ends in the middle of a message (was it still being copied?)"
+        ) from exc
+    except (fitdecode.FitError, ValueError, KeyError, IndexError, struct.error) as exc:
+        raise FileRejected(name, f"is a damaged FIT file that cannot be decoded ({_short(exc)})") from exc
+    return _build_run(fit, name, content_id)
+
+
+def _short(exc: Exception) -> str:
+    text = str(exc).split("\n")[0]
+    return text[:160] if text else type(exc).__name__
+
+
+def _build_run(fit: DecodedFit, name: str, content_id: str) -> Run:
+    if not fit.file_ids and not fit.sessions and not fit.records:
+        raise FileRejected(name, "holds no FIT data at all")
+    file_types = [fid.get("type") for fid in fit.file_ids]
+    if file_types and "activity" not in file_types and not fit.sessions:
+        kind = file_types[0]
+        what = _NOT_ACTIVITY.get(str(kind), f"a FIT file of type '{kind}'")
+        raise NotAnActivity(name, f"is {what}, not a recorded activity")
+
+    timed = [r for r in fit.records if r[0] is not None]
+    if not fit.sessions and not timed:
+        raise NotAnActivity(name, "records no activity: it has no sessions, laps or timed samples")
+
+    first = fit.sessions[0] if fit.sessions else {}
+    origin = first.get("start_time")
+    if origin is None:
+        origin = timed[0][0] if timed else None
+    if origin is None:
+        raise NotAnActivity(name, "records no start time, so it cannot be placed in your history")
+
+    relative = isinstance(origin, int)
+    file_warnings = [_plain_warning(w) for w in fit.warnings]
+
+    start_utc: datetime | None = None
+    start_local: datetime | None = None
+    if relative:
+        start_local = _local_start_from_relative(fit, origin)
+        file_warnings.append(
+            "The watch recorded time since it was switched on rather than a date; the start is shown in local time."
+            if start_local
+            else "The watch recorded no date for this activity."
+        )
+    else:
+        start_utc = origin
+
+    def offset(ts: Any) -> float | None:
+        if ts is None or isinstance(ts, int) != relative:
+            return None
+        return float(ts - origin) if relative else (ts - origin).total_seconds()
+
+    rows = []
+    for ts, lat, lon, alt, hr, dist, speed in timed:
+        t = offset(ts)
+        if t is None:
+            continue
+        la = lat * SEMICIRCLE_TO_DEG if lat is not None else None
+        lo = lon * SEMICIRCLE_TO_DEG if lon is not None else None
+        if la is not None and (abs(la) > 90 or lo is None or abs(lo) > 180):
+            la = lo = None
+        rows.append((t, dist, speed, hr or None, alt, la, lo))
+    rows.sort(key=lambda r: r[0])
+    full = from_rows(rows)
+
+    legs = tuple(_leg(s) for s in fit.sessions)
+    sport_label, sub_label = _sport_labels(fit)
+    sport = normalise_sport(sport_label, sub_label) or "other"
+    if legs and len({leg.sport for leg in legs if not leg.is_transition}) == 1 and len(legs) > 1:
+        sport = next(leg.sport for leg in legs if not leg.is_transition)
+
+    elapsed = _sum(s.get("total_elapsed_time") for s in fit.sessions)
+    moving = _sum(s.get("total_timer_time") for s in fit.sessions)
+    distance = _sum(s.get("total_distance") for s in fit.sessions)
+    ascent = _sum(s.get("total_ascent") for s in fit.sessions)
+    descent = _sum(s.get("total_descent") for s in fit.sessions)
+    if elapsed is None and len(full) >= 2:
+        elapsed = full.t[-1] - full.t[0]
+    if moving is None:
+        moving = samples.moving_time(full.t, full.distance)
+    if distance is None:
+        distance = _last_distance(full)
+    if ascent is None:
+        ascent, descent = samples.ascent_descent(full.altitude)
+
+    avg_hr = _weighted_hr(fit.sessions)
+    max_hr = _max(s.get("max_heart_rate") for s in fit.sessions)
+    if avg_hr is None:
+        avg_hr, stream_max = samples.heart_rate_summary(full.hr)
+        max_hr = max_hr or stream_max
+    cadence = _cadence_spm(first, sport) if len(legs) <= 1 else None
+
+    utc_offset = _utc_offset(fit)
+    if elapsed is not None and elapsed > 7 * 86400:
+        file_warnings.append(
+            f"The file says this activity lasted {elapsed / 86400:.0f} days; the watch was probably left recording."
+        )
+    if elapsed is not None and moving is not None and moving > elapsed + 1:
+        file_warnings.append("The file's moving time is longer than its elapsed time.")
+
+    return Run(
+        content_id=content_id,
+        source_format="fit",
+        sport=sport,
+        sport_label=_label(sport_label, sub_label),
+        start_time_utc=start_utc,
+        elapsed_s=elapsed,
+        moving_s=moving,
+        distance_m=distance,
+        ascent_m=ascent,
+        descent_m=descent,
+        avg_hr=avg_hr,
+        max_hr=max_hr if max_hr else None,
+        avg_cadence_spm=cadence,
+        device=_device(fit),
+        laps=tuple(_lap(lap) for lap in fit.laps),
+        legs=legs,
+        streams=downsample(full),
+        utc_offset_s=utc_offset,
+        start_time_local=start_local,
+        has_gps=full.has("lat"),
+        warnings=tuple(dict.fromkeys(file_warnings)),
+    )
+
+
+def _plain_warning(text: str) -> str:
+    if "CRC" in text:
+        return "The file's checksum is wrong, so part of it may be damaged; everything readable was kept."
+    return f"The decoder warned: {text.split(';')[0][:160]}."
+
+
+def _local_start_from_relative(fit: DecodedFit, origin: int) -> datetime | None:
+    """Old watches count from power-on; the activity message's local time anchors it."""
+    for act in fit.activities:
+        local, ts = act.get("local_timestamp"), act.get("timestamp")
+        if isinstance(local, datetime) and isinstance(ts, int):
+            return (local - timedelta(seconds=ts - origin)).replace(tzinfo=None)
+    return None
+
+
+def _sport_labels(fit: DecodedFit) -> tuple[str | None, str | None]:
+    for source in (fit.sessions, fit.sports, fit.laps):
+        for message in source:
+            sport = message.get("sport")
+            if sport is not None and str(sport) != "transition":
+                return str(sport), _str_or_none(message.get("sub_sport"))
+    return None, None
+
+
+def _str_or_none(value: Any) -> str | None:
+    return None if value is None else str(value)
+
+
+def _label(sport: str | None, sub: str | None) -> str:
+    if not sport:
+        return ""
+    return sport if not sub or sub == "generic" else f"{sport} ({sub})"
+
+
+def _leg(session: dict[str, Any]) -> Leg:
+    label, sub = _str_or_none(session.get("sport")), _str_or_none(session.get("sub_sport"))
+    sport = normalise_sport(label, sub) or "other"
+    start = session.get("start_time")
+    start_utc = start if isinstance(start, datetime) else None
+    avg_hr = session.get("avg_heart_rate") or None
+    return Leg(
+        sport=sport,
+        sport_label=_label(label, sub),
+        start_time_utc=start_utc,
+        elapsed_s=session.get("total_elapsed_time"),
+        moving_s=session.get("total_timer_time"),
+        distance_m=session.get("total_distance"),
+        ascent_m=session.get("total_ascent"),
+        avg_hr=avg_hr,
+        max_hr=session.get("max_heart_rate") or None,
+        avg_cadence_spm=_cadence_spm(session, sport),
+        laps=session.get("num_laps") or 0,
+        is_transition=label == "transition",
+    )
+
+
+def _lap(lap: dict[str, Any]) -> Lap:
+    start = lap.get("start_time")
+    return Lap(
+        start_time_utc=start if isinstance(start, datetime) else None,
+        elapsed_s=lap.get("total_elapsed_time"),
+        moving_s=lap.get("total_timer_time"),
+        distance_m=lap.get("total_distance"),
+        avg_hr=lap.get("avg_heart_rate") or None,
+    )
+
+
+def _sum(values: Any) -> float | None:
+    present = [float(v) for v in values if isinstance(v, int | float) and not math.isnan(v)]
+    return sum(present) if present else None
+
+
+def _max(values: Any) -> int | None:
+    present = [int(v) for v in values if isinstance(v, int | float) and v]
+    return max(present) if present else None
+
+
+def _weighted_hr(sessions: list[dict[str, Any]]) -> int | None:
+    pairs = [
+        (s["avg_heart_rate"], s.get("total_timer_time") or s.get("total_elapsed_time") or 0)
+        for s in sessions
+        if s.get("avg_heart_rate")
+    ]
+    return samples.weighted_mean(pairs)
+
+
+def _cadence_spm(session: dict[str, Any], sport: str) -> int | None:
+    """Steps per minute. FIT counts strides (one foot), so double it."""
+    if sport not in FOOT_SPORTS:
+        return None
+    cadence = session.get("avg_running_cadence") or session.get("avg_cadence")
+    if not cadence:
+        return None
+    fraction = session.get("avg_fractional_cadence") or 0.0
+    return round((float(cadence) + float(fraction)) * 2)
+
+
+def _last_distance(full: Any) -> float | None:
+    values = [d for d in full.distance if not math.isnan(d)]
+    if values:
+        return max(values)
+    if full.has("lat"):
+        return samples.cumulative_distance(full.lat, full.lon)[-1]
+    return None
+
+
+def _utc_offset(fit: DecodedFit) -> int | None:
+    """Local minus UTC, rounded to the quarter hour, from the activity message."""
+    for act in fit.activities:
+        local, ts = act.get("local_timestamp"), act.get("timestamp")
+        if isinstance(local, datetime) and isinstance(ts, datetime):
+            seconds = (local - ts).total_seconds()
+            quarter = round(seconds / 900) * 900
+            if abs(quarter) <= 14 * 3600:
+                return int(quarter)
+    return None
+
+
+def _device(fit: DecodedFit) -> str | None:
+    for fid in fit.file_ids:
+        maker = fid.get("manufacturer")
+        product = fid.get("product_name") or fid.get("garmin_product") or fid.get("product")
+        parts = [str(p) for p in (maker, product) if p not in (None, "")]
+        if parts:
+            return " ".join(parts)
+    return None

@@ -1,0 +1,159 @@
+"""GPX, the XML track format phone apps, Strava and Garmin Connect export.
+
+gpxpy reads the XML (after the shared safety check in `xmlsafe`); heart rate
+and cadence come from whichever extension namespace the app used.
+"""
+
+from __future__ import annotations
+
+import math
+from datetime import UTC, datetime
+
+import gpxpy
+import gpxpy.gpx
+
+from recovery.classify import normalise_sport
+from recovery.errors import FileRejected, NotAnActivity
+from recovery.model import Run
+from recovery.parsers import samples
+from recovery.streams import downsample, from_rows
+
+_HR_TAGS = {"hr", "heartrate", "heart_rate"}
+
+
+def parse(data: bytes, name: str, content_id: str) -> Run:
+    """Read a GPX file into a Run, or say in one sentence why it is not one."""
+    try:
+        gpx = gpxpy.parse(data.decode("utf-8-sig", errors="replace"))
+    except gpxpy.gpx.GPXXMLSyntaxException as exc:
+        raise FileRejected(name, f"is not well-formed XML, so it cannot be read as GPX ({_cause(exc)})") from exc
+    except gpxpy.gpx.GPXException as exc:
+        raise FileRejected(name, f"is a GPX file with invalid content ({_cause(exc)})") from exc
+    except (ValueError, TypeError) as exc:
+        raise FileRejected(name, f"is a GPX file with invalid values ({_cause(exc)})") from exc
+
+    points = [p for track in gpx.tracks for seg in track.segments for p in seg.points]
+    if not points:
+        if gpx.routes:
+            raise NotAnActivity(name, "holds a planned route, not a recorded activity")
+        if gpx.waypoints:
+            raise NotAnActivity(name, "holds only waypoints, not a recorded activity")
+        raise NotAnActivity(name, "holds no track points, so there is no activity in it")
+    timed = [p for p in points if p.time is not None]
+    if not timed:
+        raise NotAnActivity(
+            name, "has no times on its points: it looks like a route drawn on a map, not a recorded activity"
+        )
+
+    origin = min(_utc(p.time) for p in timed)
+    rows = []
+    running = 0.0  # along the track, not counting the jump between segments
+    recorded = 0.0  # time within segments: a new segment means the recording paused
+    for track in gpx.tracks:
+        for seg in track.segments:
+            prev = None
+            seg_times = [_utc(p.time) for p in seg.points if p.time is not None]
+            if seg_times:
+                recorded += (max(seg_times) - min(seg_times)).total_seconds()
+            for p in seg.points:
+                if prev is not None:
+                    running += samples.haversine_m(prev.latitude, prev.longitude, p.latitude, p.longitude)
+                prev = p
+                if p.time is None:
+                    continue
+                hr = _extension_value(p, _HR_TAGS)
+                rows.append(
+                    ((_utc(p.time) - origin).total_seconds(), running, None, hr, p.elevation, p.latitude, p.longitude)
+                )
+    # Some apps write points slightly out of time order; sort them, keeping
+    # the distance along the track monotonic.
+    rows.sort(key=lambda r: r[0])
+    furthest = 0.0
+    for i, row in enumerate(rows):
+        furthest = max(furthest, row[1])
+        rows[i] = (row[0], furthest, *row[2:])
+    full = from_rows(rows)
+    speed_rows = _speeds(full.t, full.distance)
+    full = from_rows(
+        (t, d, s, h, a, la, lo)
+        for t, d, s, h, a, la, lo in zip(
+            full.t, full.distance, speed_rows, full.hr, full.altitude, full.lat, full.lon, strict=True
+        )
+    )
+
+    elapsed = recorded
+    moving = samples.moving_time(full.t, full.distance)
+    distance = gpx.length_2d()
+    ascent, descent = samples.ascent_descent(full.altitude)
+    avg_hr, max_hr = samples.heart_rate_summary(full.hr)
+    label = next((t.type for t in gpx.tracks if t.type), "") or ""
+    warnings = []
+    if origin.year < 1990 or origin > datetime.now(UTC).replace(year=datetime.now().year + 1):
+        warnings.append(f"The file's dates look wrong (it starts in {origin.year}).")
+    if len(timed) < len(points):
+        warnings.append(f"Only {len(timed)} of its {len(points)} points have a time.")
+    span = full.t[-1] - full.t[0] if len(full) >= 2 else 0.0
+    if span > elapsed + 60:
+        warnings.append(
+            f"The recording was paused or split {_segments(gpx) - 1} time(s); the time between pieces is not counted."
+        )
+    return Run(
+        content_id=content_id,
+        source_format="gpx",
+        sport=normalise_sport(label) or "other",
+        sport_label=label,
+        start_time_utc=origin,
+        elapsed_s=elapsed,
+        moving_s=moving,
+        distance_m=distance,
+        ascent_m=ascent,
+        descent_m=descent,
+        avg_hr=avg_hr,
+        max_hr=max_hr,
+        avg_cadence_spm=None,
+        device=gpx.creator or None,
+        laps=(),
+        legs=(),
+        streams=downsample(full),
+        has_gps=True,
+        warnings=tuple(warnings),
+    )
+
+
+def _segments(gpx: gpxpy.gpx.GPX) -> int:
+    return sum(1 for track in gpx.tracks for seg in track.segments if seg.points)
+
+
+def _utc(moment: datetime) -> datetime:
+    if moment.tzinfo is None:
+        return moment.replace(tzinfo=UTC)
+    return moment.astimezone(UTC)
+
+
+def _extension_value(point: gpxpy.gpx.GPXTrackPoint, tags: set[str]) -> float | None:
+    """Find e.g. <gpxtpx:hr> in any namespace, however deeply the app nested it."""
+    for ext in point.extensions:
+        for element in ext.iter():
+            tag = element.tag.rsplit("}", 1)[-1].rsplit(":", 1)[-1].lower()
+            if tag in tags and element.text:
+                try:
+                    return float(element.text)
+                except ValueError:
+                    return None
+    return None
+
+
+def _speeds(t: tuple[float, ...] | list[float], distance: tuple[float, ...] | list[float]) -> list[float]:
+    """Speed over a few samples, so GPS jitter does not make sprints out of standing still."""
+    out = []
+    n = len(t)
+    for i in range(n):
+        a, b = max(0, i - 2), min(n - 1, i + 2)
+        dt = t[b] - t[a]
+        out.append((distance[b] - distance[a]) / dt if dt > 0 else math.nan)
+    return out
+
+
+def _cause(exc: Exception) -> str:
+    text = str(exc).strip().split("\n")[0]
+    return text[:160] or type(exc).__name__

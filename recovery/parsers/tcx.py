@@ -1,0 +1,211 @@
+"""TCX, Garmin's older XML format, still exported by Garmin Connect, Polar and Strava.
+
+Read with defusedxml's iterparse, so entity tricks are refused and a large
+file streams instead of building one big tree.
+"""
+
+from __future__ import annotations
+
+import io
+from datetime import UTC, datetime
+from xml.etree.ElementTree import Element, ParseError
+
+import defusedxml.ElementTree as SafeET
+from defusedxml import DefusedXmlException
+
+from recovery.classify import normalise_sport
+from recovery.errors import FileRejected, NotAnActivity
+from recovery.model import FOOT_SPORTS, Lap, Leg, Run
+from recovery.parsers import samples
+from recovery.streams import downsample, from_rows
+
+
+def _local(tag: str) -> str:
+    return tag.rsplit("}", 1)[-1]
+
+
+def _child(element: Element, *path: str) -> Element | None:
+    """Follow a path of local names, ignoring namespaces (apps disagree on them)."""
+    node: Element | None = element
+    for name in path:
+        if node is None:
+            return None
+        node = next((c for c in node if _local(c.tag) == name), None)
+    return node
+
+
+def _text(element: Element, *path: str) -> str | None:
+    node = _child(element, *path)
+    return node.text.strip() if node is not None and node.text else None
+
+
+def _number(element: Element, *path: str) -> float | None:
+    text = _text(element, *path)
+    try:
+        return float(text) if text is not None else None
+    except ValueError:
+        return None
+
+
+def _time(text: str | None) -> datetime | None:
+    if not text:
+        return None
+    try:
+        moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    if moment.tzinfo is None:
+        return moment.replace(tzinfo=UTC)
+    return moment.astimezone(UTC)
+
+
+def parse(data: bytes, name: str, content_id: str) -> Run:
+    """Read a TCX file into a Run, or say in one sentence why it is not one."""
+    activities: list[Element] = []
+    courses = 0
+    creator: str | None = None
+    author: str | None = None
+    multisport = False
+    try:
+        for _event, element in SafeET.iterparse(io.BytesIO(data), events=("end",)):
+            tag = _local(element.tag)
+            if tag == "Activity":
+                activities.append(element)
+            elif tag == "Course":
+                courses += 1
+            elif tag == "MultiSportSession":
+                multisport = True
+            elif tag == "Author":
+                author = _text(element, "Name")
+    except DefusedXmlException as exc:
+        raise FileRejected(name, "declares XML entities, which activity files never need; refused for safety") from exc
+    except ParseError as exc:
+        raise FileRejected(name, f"is not well-formed XML, so it cannot be read as TCX ({exc})") from exc
+
+    if not activities:
+        if courses:
+            raise NotAnActivity(name, "is a course (a planned route), not a recorded activity")
+        raise NotAnActivity(name, "holds no activity")
+
+    legs: list[Leg] = []
+    laps: list[Lap] = []
+    rows = []
+    lap_hr: list[tuple[float, float]] = []
+    lap_max_hr: list[float] = []
+    cadences: list[tuple[float, float]] = []
+    origin: datetime | None = None
+    for activity in activities:
+        creator = creator or _text(activity, "Creator", "Name")
+        label = activity.get("Sport", "")
+        sport = normalise_sport(label) or "other"
+        leg_laps = [c for c in activity if _local(c.tag) == "Lap"]
+        leg_start = _time(leg_laps[0].get("StartTime")) if leg_laps else _time(_text(activity, "Id"))
+        if origin is None:
+            origin = leg_start
+        leg_time = leg_dist = 0.0
+        leg_hr: list[tuple[float, float]] = []
+        leg_rows_from = len(rows)
+        for lap in leg_laps:
+            seconds = _number(lap, "TotalTimeSeconds") or 0.0
+            metres = _number(lap, "DistanceMeters") or 0.0
+            hr = _number(lap, "AverageHeartRateBpm", "Value")
+            max_hr = _number(lap, "MaximumHeartRateBpm", "Value")
+            cadence = _number(lap, "Cadence") or _number(lap, "Extensions", "LX", "AvgRunCadence")
+            leg_time += seconds
+            leg_dist += metres
+            if hr:
+                leg_hr.append((hr, seconds))
+            if max_hr:
+                lap_max_hr.append(max_hr)
+            if cadence and sport in FOOT_SPORTS:
+                cadences.append((cadence, seconds))
+            laps.append(Lap(_time(lap.get("StartTime")), None, seconds, metres, round(hr) if hr else None))
+            for point in lap.iter():
+                if _local(point.tag) == "Trackpoint":
+                    rows.append(_trackpoint(point))
+        lap_hr.extend(leg_hr)
+        leg_times = [r[0] for r in rows[leg_rows_from:] if r[0] is not None]
+        leg_elapsed = leg_time
+        if leg_start is not None and leg_times:
+            leg_elapsed = max(leg_time, (max(leg_times) - leg_start).total_seconds())
+        legs.append(
+            Leg(
+                sport=sport,
+                sport_label=label,
+                start_time_utc=leg_start,
+                elapsed_s=leg_elapsed,
+                moving_s=leg_time,
+                distance_m=leg_dist,
+                avg_hr=samples.weighted_mean(leg_hr),
+                laps=len(leg_laps),
+                is_transition=label.lower() == "transition",
+            )
+        )
+        activity.clear()
+
+    if origin is None:
+        times = [r[0] for r in rows if r[0] is not None]
+        origin = min(times) if times else None
+    if origin is None:
+        raise NotAnActivity(name, "records no start time, so it cannot be placed in your history")
+
+    timed = sorted(
+        ((t - origin).total_seconds(), d, s, h, a, la, lo) for t, d, s, h, a, la, lo in rows if t is not None
+    )
+    full = from_rows(timed)
+    moving = sum(leg.moving_s or 0.0 for leg in legs) if laps else samples.moving_time(full.t, full.distance)
+    distance = sum(leg.distance_m or 0.0 for leg in legs) if laps else None
+    if not distance and full.has("distance"):
+        distance = max(d for d in full.distance if d == d)
+    elapsed = full.t[-1] if len(full) else moving
+    ascent, descent = samples.ascent_descent(full.altitude)
+    avg_hr = samples.weighted_mean(lap_hr)
+    stream_avg, stream_max = samples.heart_rate_summary(full.hr)
+    max_hr = round(max(lap_max_hr)) if lap_max_hr else stream_max
+    cadence = samples.weighted_mean(cadences)
+    run_sport = next((leg.sport for leg in legs if not leg.is_transition), "other")
+    label = next((leg.sport_label for leg in legs if not leg.is_transition), "")
+    if multisport or len({leg.sport for leg in legs}) > 1:
+        label = "multisport"
+    return Run(
+        content_id=content_id,
+        source_format="tcx",
+        sport=run_sport,
+        sport_label=label,
+        start_time_utc=origin,
+        elapsed_s=elapsed,
+        moving_s=moving,
+        distance_m=distance,
+        ascent_m=ascent,
+        descent_m=descent,
+        avg_hr=avg_hr if avg_hr is not None else stream_avg,
+        max_hr=max_hr,
+        avg_cadence_spm=round(cadence * 2) if cadence else None,
+        device=creator or author,
+        laps=tuple(laps),
+        legs=tuple(legs) if len(legs) > 1 else (),
+        streams=downsample(full),
+        has_gps=full.has("lat"),
+    )
+
+
+def _trackpoint(point: Element) -> tuple:
+    hr = _number(point, "HeartRateBpm", "Value")
+    speed = None
+    ext = _child(point, "Extensions")
+    if ext is not None:
+        for node in ext.iter():
+            if _local(node.tag) == "Speed" and node.text:
+                try:
+                    speed = float(node.text)
+                except ValueError:
+                    speed = None
+    return (
+        _time(_text(point, "Time")),
+        _number(point, "DistanceMeters"),
+        speed,
+        hr if hr else None,
+        _number(point, "AltitudeMeters"),
+        _number(point, "Position", "LatitudeDegrees"),
+        _number(point, "Position", "LongitudeDegrees"),
+    )

@@ -1,0 +1,92 @@
+"""The database tables, described once for SQLAlchemy and the migrations.
+
+Samples live in `runs.streams` as one compressed blob per activity (see
+`recovery.streams`), not one row per sample.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    Boolean,
+    Column,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    MetaData,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
+
+metadata = MetaData()
+
+runs = Table(
+    "runs",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("sport", String(20), nullable=False),
+    Column("sport_label", String(100), nullable=False, default=""),
+    Column("is_run", Boolean, nullable=False),
+    Column("sport_inferred", Boolean, nullable=False, default=False),
+    # Naive datetimes, always UTC: both SQLite and PostgreSQL sort them the same.
+    Column("start_time_utc", DateTime, nullable=True),
+    Column("end_time_utc", DateTime, nullable=True),
+    Column("start_time_local", DateTime, nullable=True),
+    Column("utc_offset_s", Integer, nullable=True),
+    Column("elapsed_s", Float, nullable=True),
+    Column("moving_s", Float, nullable=True),
+    Column("distance_m", Float, nullable=True),
+    Column("ascent_m", Float, nullable=True),
+    Column("descent_m", Float, nullable=True),
+    Column("avg_hr", Integer, nullable=True),
+    Column("max_hr", Integer, nullable=True),
+    Column("avg_cadence_spm", Integer, nullable=True),
+    Column("device", String(200), nullable=True),
+    Column("source_format", String(10), nullable=False),
+    Column("content_id", String(64), nullable=False),
+    Column("leg_index", Integer, nullable=True),
+    Column("has_gps", Boolean, nullable=False, default=False),
+    Column("sample_count", Integer, nullable=False, default=0),
+    Column("laps_json", Text, nullable=False, default="[]"),
+    Column("legs_json", Text, nullable=False, default="[]"),
+    Column("warnings_json", Text, nullable=False, default="[]"),
+    Column("streams", LargeBinary, nullable=False),
+    Column("created_at", DateTime, nullable=False),
+    Column("updated_at", DateTime, nullable=False),
+    Index("ix_runs_start_time_utc", "start_time_utc"),
+)
+
+# One row per file (or per leg of a multisport file) that gave a run.
+sources = Table(
+    "sources",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("run_id", Integer, ForeignKey("runs.id", ondelete="CASCADE"), nullable=False),
+    Column("content_id", String(64), nullable=False),
+    # -1 for a whole file, so the unique constraint works on every database.
+    Column("leg_index", Integer, nullable=False, default=-1),
+    Column("path", Text, nullable=False),
+    Column("file_format", String(10), nullable=False),
+    Column("added_at", DateTime, nullable=False),
+    UniqueConstraint("content_id", "leg_index", name="uq_sources_content_leg"),
+    Index("ix_sources_run_id", "run_id"),
+)
+
+# Append-only: every file seen and what became of it.
+import_log = Table(
+    "import_log",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("at", DateTime, nullable=False),
+    Column("path", Text, nullable=False),
+    Column("content_id", String(64), nullable=True),
+    Column("outcome", String(20), nullable=False),
+    Column("run_id", Integer, ForeignKey("runs.id", ondelete="SET NULL"), nullable=True),
+    Column("message", Text, nullable=False),
+    Index("ix_import_log_at", "at"),
+    Index("ix_import_log_content_id", "content_id"),
+)

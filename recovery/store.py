@@ -1,0 +1,351 @@
+"""The one module that reads and writes the database.
+
+SQLite in the runner's data folder by default; PostgreSQL when
+`RECOVERY_DATABASE_URL` (or `--db`) names one. The schema is kept by Alembic
+migrations, applied on open. Every write is one transaction taken under a
+writer lock, so a crash leaves no half run and two importers never store the
+same run twice.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import platformdirs
+from sqlalchemy import Connection, Engine, create_engine, event, func, select, text
+from sqlalchemy.engine import make_url
+
+from recovery import schema
+from recovery.classify import activity_span
+from recovery.model import Lap, Leg, Run
+from recovery.streams import pack, unpack
+
+APP_NAME = "recovery"
+ENV_DATABASE_URL = "RECOVERY_DATABASE_URL"
+MIGRATIONS = Path(__file__).parent / "migrations"
+#: Any PostgreSQL advisory-lock key will do, as long as every writer uses the same.
+_PG_WRITER_LOCK = 0x52435652
+
+
+def default_database_url() -> str:
+    """RECOVERY_DATABASE_URL, or a SQLite file in the per-user data folder."""
+    url = os.environ.get(ENV_DATABASE_URL)
+    if url:
+        return url
+    folder = Path(platformdirs.user_data_dir(APP_NAME, appauthor=False))
+    return f"sqlite:///{folder / 'recovery.sqlite3'}"
+
+
+def normalise_url(url: str) -> str:
+    """Accept the URL forms people paste: postgres://, postgresql://, a bare path."""
+    if "://" not in url:
+        return f"sqlite:///{Path(url).expanduser().resolve()}"
+    if url.startswith("postgres://"):
+        url = "postgresql://" + url[len("postgres://") :]
+    if url.startswith("postgresql://"):
+        url = "postgresql+psycopg://" + url[len("postgresql://") :]
+    return url
+
+
+@dataclass(frozen=True)
+class StoredRun:
+    """A run as stored: its id, the Run itself, and the files that gave it."""
+
+    id: int
+    run: Run
+    sources: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class LogEntry:
+    id: int
+    at: datetime
+    path: str
+    content_id: str | None
+    outcome: str
+    run_id: int | None
+    message: str
+
+
+def _utc_naive(moment: datetime | None) -> datetime | None:
+    if moment is None:
+        return None
+    if moment.tzinfo is not None:
+        moment = moment.astimezone(UTC).replace(tzinfo=None)
+    return moment
+
+
+def _aware(moment: datetime | None) -> datetime | None:
+    return None if moment is None else moment.replace(tzinfo=UTC)
+
+
+class Store:
+    """Open (and migrate) the database at `url`."""
+
+    def __init__(self, url: str | None = None) -> None:
+        self.url = normalise_url(url or default_database_url())
+        parsed = make_url(self.url)
+        self.is_sqlite = parsed.get_backend_name() == "sqlite"
+        if self.is_sqlite and parsed.database and parsed.database != ":memory:":
+            Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+        self.engine: Engine = create_engine(self.url, future=True)
+        if self.is_sqlite:
+            _configure_sqlite(self.engine)
+        self.migrate()
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- schema -------------------------------------------------------------
+
+    def migrate(self) -> None:
+        """Bring the schema up to date (a no-op when it already is)."""
+        from alembic import command
+        from alembic.config import Config
+
+        config = Config()
+        config.set_main_option("script_location", str(MIGRATIONS))
+        with self.engine.begin() as conn:
+            if not self.is_sqlite:
+                conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _PG_WRITER_LOCK})
+            config.attributes["connection"] = conn
+            command.upgrade(config, "head")
+
+    # -- writing ------------------------------------------------------------
+
+    @contextmanager
+    def writing(self) -> Iterator[Writer]:
+        """One transaction holding the writer lock; commits on success, else rolls back."""
+        with self.engine.begin() as conn:
+            if not self.is_sqlite:
+                conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _PG_WRITER_LOCK})
+            yield Writer(conn)
+
+    def log(self, path: str, outcome: str, message: str, *, now: datetime, content_id: str | None = None) -> None:
+        with self.writing() as w:
+            w.log(path, outcome, message, now=now, content_id=content_id)
+
+    # -- reading ------------------------------------------------------------
+
+    def known_content_ids(self) -> set[str]:
+        with self.engine.connect() as conn:
+            return set(conn.scalars(select(schema.sources.c.content_id)))
+
+    def runs(self, *, limit: int | None = None, only_runs: bool = False) -> list[StoredRun]:
+        """Stored activities, newest first."""
+        t = schema.runs
+        order = func.coalesce(t.c.start_time_utc, t.c.start_time_local)
+        query = select(t).order_by(order.desc(), t.c.id.desc())
+        if only_runs:
+            query = query.where(t.c.is_run.is_(True))
+        if limit is not None:
+            query = query.limit(limit)
+        with self.engine.connect() as conn:
+            rows = conn.execute(query).mappings().all()
+            return [StoredRun(row["id"], row_to_run(row), self._paths(conn, row["id"])) for row in rows]
+
+    def run(self, run_id: int) -> StoredRun | None:
+        with self.engine.connect() as conn:
+            row = conn.execute(select(schema.runs).where(schema.runs.c.id == run_id)).mappings().first()
+            if row is None:
+                return None
+            return StoredRun(row["id"], row_to_run(row), self._paths(conn, run_id))
+
+    def count_runs(self) -> int:
+        with self.engine.connect() as conn:
+            return conn.scalar(select(func.count()).select_from(schema.runs)) or 0
+
+    def import_log(self, *, since: datetime | None = None, limit: int | None = None) -> list[LogEntry]:
+        t = schema.import_log
+        query = select(t).order_by(t.c.id.desc())
+        if since is not None:
+            query = query.where(t.c.at >= _utc_naive(since))
+        if limit is not None:
+            query = query.limit(limit)
+        with self.engine.connect() as conn:
+            return [
+                LogEntry(r["id"], _aware(r["at"]), r["path"], r["content_id"], r["outcome"], r["run_id"], r["message"])
+                for r in conn.execute(query).mappings()
+            ]
+
+    @staticmethod
+    def _paths(conn: Connection, run_id: int) -> tuple[str, ...]:
+        s = schema.sources
+        query = select(s.c.path).where(s.c.run_id == run_id).order_by(s.c.id)
+        return tuple(dict.fromkeys(conn.scalars(query)))
+
+
+class Writer:
+    """The writes of one transaction (see `Store.writing`)."""
+
+    def __init__(self, conn: Connection) -> None:
+        self.conn = conn
+
+    def has_source(self, content_id: str, leg_index: int | None = None) -> int | None:
+        """The run a file (or leg) already gave, if any."""
+        s = schema.sources
+        query = select(s.c.run_id).where(s.c.content_id == content_id)
+        if leg_index is not None:
+            query = query.where(s.c.leg_index == leg_index)
+        return self.conn.scalar(query.limit(1))
+
+    def overlapping(self, run: Run) -> list[StoredRun]:
+        """Stored activities whose time span overlaps this one's."""
+        span = activity_span(run)
+        if span is None:
+            return []
+        t = schema.runs
+        start, end = _utc_naive(span[0]), _utc_naive(span[1])
+        query = select(t).where(t.c.start_time_utc <= end, t.c.end_time_utc >= start).order_by(t.c.id)
+        return [StoredRun(r["id"], row_to_run(r), ()) for r in self.conn.execute(query).mappings()]
+
+    def insert_run(self, run: Run, *, now: datetime) -> int:
+        values = run_to_row(run, now=now)
+        values["created_at"] = _utc_naive(now)
+        result = self.conn.execute(schema.runs.insert().values(**values))
+        return int(result.inserted_primary_key[0])
+
+    def replace_run(self, run_id: int, run: Run, *, now: datetime) -> None:
+        """Swap in a richer copy of the same activity, keeping its id."""
+        self.conn.execute(schema.runs.update().where(schema.runs.c.id == run_id).values(**run_to_row(run, now=now)))
+
+    def add_source(self, run_id: int, run: Run, path: str, *, now: datetime) -> None:
+        self.conn.execute(
+            schema.sources.insert().values(
+                run_id=run_id,
+                content_id=run.content_id,
+                leg_index=-1 if run.leg_index is None else run.leg_index,
+                path=path,
+                file_format=run.source_format,
+                added_at=_utc_naive(now),
+            )
+        )
+
+    def log(
+        self,
+        path: str,
+        outcome: str,
+        message: str,
+        *,
+        now: datetime,
+        content_id: str | None = None,
+        run_id: int | None = None,
+    ) -> None:
+        self.conn.execute(
+            schema.import_log.insert().values(
+                at=_utc_naive(now),
+                path=path,
+                content_id=content_id,
+                outcome=outcome,
+                run_id=run_id,
+                message=message,
+            )
+        )
+
+
+def run_to_row(run: Run, *, now: datetime) -> dict[str, Any]:
+    span = activity_span(run)
+    return {
+        "sport": run.sport,
+        "sport_label": (run.sport_label or "")[:100],
+        "is_run": run.is_run,
+        "sport_inferred": run.sport_inferred,
+        "start_time_utc": _utc_naive(run.start_time_utc),
+        "end_time_utc": _utc_naive(span[1]) if span else None,
+        "start_time_local": run.start_time_local,
+        "utc_offset_s": run.utc_offset_s,
+        "elapsed_s": run.elapsed_s,
+        "moving_s": run.moving_s,
+        "distance_m": run.distance_m,
+        "ascent_m": run.ascent_m,
+        "descent_m": run.descent_m,
+        "avg_hr": run.avg_hr,
+        "max_hr": run.max_hr,
+        "avg_cadence_spm": run.avg_cadence_spm,
+        "device": (run.device or None) and run.device[:200],
+        "source_format": run.source_format,
+        "content_id": run.content_id,
+        "leg_index": run.leg_index,
+        "has_gps": run.has_gps,
+        "sample_count": len(run.streams),
+        "laps_json": json.dumps([_jsonable(asdict(lap)) for lap in run.laps]),
+        "legs_json": json.dumps([_jsonable(asdict(leg)) for leg in run.legs]),
+        "warnings_json": json.dumps(list(run.warnings)),
+        "streams": pack(run.streams),
+        "updated_at": _utc_naive(now),
+    }
+
+
+def row_to_run(row: Any) -> Run:
+    return Run(
+        content_id=row["content_id"],
+        source_format=row["source_format"],
+        sport=row["sport"],
+        sport_label=row["sport_label"],
+        start_time_utc=_aware(row["start_time_utc"]),
+        elapsed_s=row["elapsed_s"],
+        moving_s=row["moving_s"],
+        distance_m=row["distance_m"],
+        ascent_m=row["ascent_m"],
+        descent_m=row["descent_m"],
+        avg_hr=row["avg_hr"],
+        max_hr=row["max_hr"],
+        avg_cadence_spm=row["avg_cadence_spm"],
+        device=row["device"],
+        laps=tuple(Lap(**_from_jsonable(d)) for d in json.loads(row["laps_json"])),
+        legs=tuple(Leg(**_from_jsonable(d)) for d in json.loads(row["legs_json"])),
+        streams=unpack(row["streams"]),
+        utc_offset_s=row["utc_offset_s"],
+        start_time_local=row["start_time_local"],
+        leg_index=row["leg_index"],
+        sport_inferred=row["sport_inferred"],
+        has_gps=row["has_gps"],
+        warnings=tuple(json.loads(row["warnings_json"])),
+    )
+
+
+def _jsonable(d: dict[str, Any]) -> dict[str, Any]:
+    return {k: (v.isoformat() if isinstance(v, datetime) else v) for k, v in d.items()}
+
+
+def _from_jsonable(d: dict[str, Any]) -> dict[str, Any]:
+    out = dict(d)
+    if isinstance(out.get("start_time_utc"), str):
+        out["start_time_utc"] = datetime.fromisoformat(out["start_time_utc"])
+    return out
+
+
+def _configure_sqlite(engine: Engine) -> None:
+    """WAL for concurrent readers, and BEGIN IMMEDIATE so writers queue rather than race."""
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        dbapi_connection.isolation_level = None  # we issue BEGIN ourselves
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA busy_timeout=30000")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn: Connection) -> None:
+        conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def utcnow() -> datetime:
+    """The edges' clock (CLI, watcher); the core takes `now` as an argument."""
+    return datetime.now(UTC)

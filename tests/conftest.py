@@ -1,0 +1,73 @@
+"""Shared fixtures: the real runs beside the project, and a store on each database."""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, text
+
+from recovery.store import Store
+
+ROOT = Path(__file__).resolve().parents[1]
+SHARED_RUNS = ROOT.parent / "shared" / "runs"
+NOW = datetime(2026, 11, 24, 12, 0, tzinfo=UTC)
+
+
+@pytest.fixture(scope="session")
+def shared_runs() -> Path:
+    """../shared/runs, the real files from real watches (skipped cleanly where absent)."""
+    if not (SHARED_RUNS / "MANIFEST.csv").exists():
+        pytest.skip(f"the real activity files are not at {SHARED_RUNS}; these tests need ../shared/runs")
+    return SHARED_RUNS
+
+
+def _postgres_url(worker: str) -> str | None:
+    """A per-xdist-worker PostgreSQL database, created on first use."""
+    base = os.environ.get("RECOVERY_TEST_POSTGRES_URL")
+    if not base:
+        if os.environ.get("RECOVERY_REQUIRE_POSTGRES"):
+            pytest.fail("RECOVERY_REQUIRE_POSTGRES is set but RECOVERY_TEST_POSTGRES_URL is not")
+        return None
+    name = "recovery_test_" + re.sub(r"\W", "_", worker)
+    admin = create_engine(base.replace("postgresql://", "postgresql+psycopg://", 1), isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        if not conn.scalar(text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": name}):
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
+    admin.dispose()
+    return base.rsplit("/", 1)[0] + "/" + name
+
+
+def _reset_postgres(url: str) -> None:
+    engine = create_engine(url.replace("postgresql://", "postgresql+psycopg://", 1))
+    with engine.begin() as conn:
+        conn.execute(text("DROP TABLE IF EXISTS import_log, sources, runs, alembic_version CASCADE"))
+    engine.dispose()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def db_url(request: pytest.FixtureRequest, tmp_path: Path, worker_id: str) -> str:
+    """A fresh, empty database of each kind the project supports."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'recovery.sqlite3'}"
+    url = _postgres_url(worker_id)
+    if url is None:
+        pytest.skip("PostgreSQL is not available here (set RECOVERY_TEST_POSTGRES_URL; CI always does)")
+    _reset_postgres(url)
+    return url
+
+
+@pytest.fixture
+def store(db_url: str) -> Iterator[Store]:
+    with Store(db_url) as s:
+        yield s
+
+
+@pytest.fixture
+def sqlite_store(tmp_path: Path) -> Iterator[Store]:
+    with Store(f"sqlite:///{tmp_path / 'recovery.sqlite3'}") as s:
+        yield s
