@@ -1,0 +1,94 @@
+"""Rules that must hold for every input, checked with hypothesis."""
+
+from __future__ import annotations
+
+import math
+from datetime import UTC, datetime, timedelta
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from recovery.classify import is_same_activity, normalise_sport
+from recovery.model import SPORTS, Run
+from recovery.streams import COLUMNS, Streams, downsample, pack, unpack
+
+BASE = datetime(2026, 1, 1, tzinfo=UTC)
+floats = st.floats(allow_nan=True, allow_infinity=False, width=32)
+
+
+@st.composite
+def streams(draw, max_size: int = 300) -> Streams:
+    rows = draw(st.lists(st.tuples(st.floats(0.0, 30.0, width=32), *[floats] * (len(COLUMNS) - 1)), max_size=max_size))
+    t, total = [], 0.0
+    for row in rows:
+        total += row[0]
+        t.append(total)
+    names = [name for name in COLUMNS if name != "t"]
+    cols = {name: tuple(row[i + 1] for row in rows) for i, name in enumerate(names)}
+    return Streams(t=tuple(t), **cols)
+
+
+def _same(a: float, b: float) -> bool:
+    return (math.isnan(a) and math.isnan(b)) or math.isclose(a, b, rel_tol=1e-6, abs_tol=1e-6)
+
+
+@given(streams())
+def test_streams_survive_the_blob(s: Streams) -> None:
+    back = unpack(pack(s))
+    assert len(back) == len(s)
+    for name in COLUMNS:
+        if name in ("lat", "lon"):
+            assert all(_same(a, b) for a, b in zip(back.column(name), s.column(name), strict=True))
+        else:  # stored as 32-bit floats
+            assert all(
+                _same(a, float(b)) or abs(a - b) < 1e-3 * max(1, abs(b))
+                for a, b in zip(back.column(name), s.column(name), strict=True)
+            )
+
+
+@given(streams(max_size=600), st.integers(2, 200))
+def test_downsampling_keeps_the_ends_order_and_the_cap(s: Streams, cap: int) -> None:
+    small = downsample(s, cap)
+    assert len(small) <= max(cap, 0) or len(small) == len(s) <= cap
+    if len(s):
+        assert small.t[0] == s.t[0] and small.t[-1] == s.t[-1]
+    assert list(small.t) == sorted(small.t)
+
+
+def _run(start_min: float, minutes: float, km: float | None) -> Run:
+    return Run(
+        content_id="x",
+        source_format="fit",
+        sport="run",
+        sport_label="running",
+        start_time_utc=BASE + timedelta(minutes=start_min),
+        elapsed_s=minutes * 60,
+        moving_s=minutes * 60,
+        distance_m=None if km is None else km * 1000,
+    )
+
+
+spans = st.tuples(st.floats(0, 600), st.floats(1, 300), st.one_of(st.none(), st.floats(0.1, 100)))
+
+
+@given(spans, spans)
+def test_being_the_same_activity_is_symmetric(a, b) -> None:
+    assert is_same_activity(_run(*a), _run(*b)) == is_same_activity(_run(*b), _run(*a))
+
+
+@given(spans, st.floats(0.5, 600))
+def test_activities_that_do_not_overlap_in_time_are_never_the_same(a, gap: float) -> None:
+    first = _run(*a)
+    later = _run(a[0] + a[1] + gap, a[1], a[2])
+    assert not is_same_activity(first, later)
+
+
+@given(spans)
+def test_an_activity_is_the_same_as_itself(a) -> None:
+    assert is_same_activity(_run(*a), _run(*a))
+
+
+@settings(max_examples=300)
+@given(st.text(max_size=30), st.one_of(st.none(), st.text(max_size=20)))
+def test_any_sport_label_maps_into_the_vocabulary(label: str, sub: str | None) -> None:
+    assert normalise_sport(label, sub) in (*SPORTS, None)

@@ -1,0 +1,131 @@
+"""The store, on SQLite and on a real PostgreSQL: every run once, every file logged."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+
+from recovery.ingest import ingest_bytes, ingest_inputs
+from recovery.inputs import iter_inputs
+from recovery.store import Store
+from recovery.synthetic import make_run, to_fit, to_gpx
+from tests.conftest import NOW
+
+PAIRS = [
+    ("sports-lib/2067489619.fit", "sports-lib/2067489619.gpx"),
+    ("sports-lib/6860622783.fit", "sports-lib/6860622783.tcx"),
+    ("goldencheetah/10kUNLP2014-Garmin15.fit", "goldencheetah/10kUNLP2014-Garmin15.tcx"),
+]
+
+
+def _clock():
+    return NOW
+
+
+def test_a_run_is_stored_with_its_figures_and_samples(store: Store) -> None:
+    synthetic = make_run(7, NOW - timedelta(days=1), duration_s=1800)
+    outcome = ingest_bytes(store, to_fit(synthetic), "/watch/easy.fit", now=NOW)
+    assert outcome.outcome == "imported"
+    (stored,) = store.runs()
+    assert stored.id == outcome.run_ids[0]
+    assert stored.sources == ("/watch/easy.fit",)
+    assert stored.run.start_time_utc == synthetic.start
+    assert stored.run.distance_m == pytest.approx(synthetic.distance_m, rel=0.001)
+    assert len(stored.run.streams) == len(synthetic.points)
+    assert stored.run.streams.hr[100] == synthetic.points[100].heart_rate
+
+
+def test_the_same_file_twice_is_one_run(store: Store) -> None:
+    data = to_fit(make_run(1, NOW - timedelta(days=2), duration_s=600))
+    first = ingest_bytes(store, data, "a/run.fit", now=NOW)
+    second = ingest_bytes(store, data, "b/copy-of-run.fit", now=NOW)
+    assert (first.outcome, second.outcome) == ("imported", "duplicate")
+    assert store.count_runs() == 1
+    assert "already imported" in second.message
+
+
+def test_one_run_exported_as_fit_and_gpx_is_one_run_keeping_the_fit(store: Store) -> None:
+    synthetic = make_run(3, NOW - timedelta(days=3), duration_s=1200)
+    gpx = ingest_bytes(store, to_gpx(synthetic), "strava/run.gpx", now=NOW)
+    fit = ingest_bytes(store, to_fit(synthetic), "watch/run.fit", now=NOW)
+    assert gpx.outcome == "imported" and fit.outcome == "duplicate"
+    (stored,) = store.runs()
+    assert stored.run.source_format == "fit", "the watch's own file is the richer source"
+    assert set(stored.sources) == {"strava/run.gpx", "watch/run.fit"}
+
+
+def test_two_short_runs_on_one_morning_are_two_runs(store: Store) -> None:
+    """Start day and sport alone would merge them; their times do not overlap."""
+    morning = NOW.replace(hour=6, minute=0) - timedelta(days=1)
+    first = make_run(11, morning, duration_s=900)
+    second = make_run(12, morning + timedelta(minutes=20), duration_s=900)
+    for synthetic, name in ((first, "one.fit"), (second, "two.fit")):
+        assert ingest_bytes(store, to_fit(synthetic), name, now=NOW).outcome == "imported"
+    assert store.count_runs() == 2
+
+
+@pytest.mark.parametrize("pair", PAIRS, ids=[p[1] for p in PAIRS])
+def test_real_re_exports_are_recognised(store: Store, shared_runs: Path, pair: tuple[str, str]) -> None:
+    outcomes = [ingest_bytes(store, (shared_runs / f).read_bytes(), f, now=NOW) for f in pair]
+    assert [o.outcome for o in outcomes] == ["imported", "duplicate"]
+    (stored,) = store.runs()
+    assert stored.run.source_format == "fit"
+
+
+def test_importing_all_real_runs_twice_stores_nothing_new(store: Store, shared_runs: Path) -> None:
+    first = list(ingest_inputs(store, iter_inputs([shared_runs]), clock=_clock))
+    assert len(first) == 105
+    count = store.count_runs()
+    outcomes = {o.outcome for o in first}
+    assert outcomes == {"imported", "duplicate", "not_a_run", "rejected"}
+    again = list(ingest_inputs(store, iter_inputs([shared_runs]), clock=_clock))
+    assert store.count_runs() == count
+    assert not [o for o in again if o.outcome == "imported"]
+    assert len(store.import_log()) == 2 * 105, "every file seen gets one log line per import"
+
+
+def test_a_multisport_file_gives_its_running_leg_as_a_run(store: Store, shared_runs: Path) -> None:
+    path = shared_runs / "sports-lib/4623204522.fit"
+    outcome = ingest_bytes(store, path.read_bytes(), str(path), now=NOW)
+    assert outcome.outcome == "imported"
+    sports = sorted(s.run.sport for s in store.runs())
+    assert sports == ["ride", "run", "swim"]
+    (run,) = store.runs(only_runs=True)
+    assert run.run.distance_m == pytest.approx(42563.9, abs=1)
+
+
+def test_runs_are_listed_newest_first(store: Store) -> None:
+    for days in (5, 1, 3):
+        ingest_bytes(store, to_fit(make_run(days, NOW - timedelta(days=days), duration_s=300)), f"{days}.fit", now=NOW)
+    starts = [s.run.start_time_utc for s in store.runs()]
+    assert starts == sorted(starts, reverse=True)
+
+
+def test_a_failed_write_leaves_no_half_run(store: Store) -> None:
+    data = to_fit(make_run(5, NOW - timedelta(days=1), duration_s=300))
+    from recovery.ingest import parse_bytes
+
+    parsed = parse_bytes(data, "crash.fit")
+    with pytest.raises(RuntimeError), store.writing() as w:
+        run_id = w.insert_run(parsed.parts[0], now=NOW)
+        w.add_source(run_id, parsed.parts[0], "crash.fit", now=NOW)
+        raise RuntimeError("power cut")
+    assert store.count_runs() == 0
+    assert store.known_content_ids() == set()
+    assert ingest_bytes(store, data, "crash.fit", now=NOW).outcome == "imported"
+
+
+def test_bad_files_are_logged_with_their_sentence(store: Store) -> None:
+    outcome = ingest_bytes(store, b"", "empty.fit", now=NOW)
+    assert outcome.outcome == "rejected"
+    (entry,) = store.import_log()
+    assert entry.outcome == "rejected" and entry.message.startswith("empty.fit is empty")
+
+
+def test_opening_an_existing_database_keeps_its_runs(db_url: str) -> None:
+    with Store(db_url) as first:
+        ingest_bytes(first, to_fit(make_run(2, NOW - timedelta(days=1), duration_s=300)), "x.fit", now=NOW)
+    with Store(db_url) as second:
+        assert second.count_runs() == 1
