@@ -1,0 +1,529 @@
+"""Import speed: how fast real and synthetic activity files become stored runs.
+
+Run from the project root (see bench/README.md):
+
+    .venv/bin/python -m bench.import_speed [--repeat N] [--synthetic N] [--quick]
+
+1. Every activity file under the real-files folder is imported into a fresh SQLite database
+   with 1 and with 2 worker processes. The baseline, timed in the same run, is a plain
+   fitparse decode of the folder's FIT files (.fit.gz unpacked first), single process.
+   Target: fitparse time / import time >= 1.7. Our bare FIT `decode` is timed for context.
+2. An archive of --synthetic one-hour 1 Hz runs (half FIT, a quarter each GPX and TCX, a
+   third of each gzipped), packed like a Strava export, is imported end to end with 2 and
+   with 1 workers. Target: >= 500 activities per minute with 2 workers. Generating the
+   archive is not timed; every file must come out `imported` or the benchmark fails.
+
+Each figure is the median over --repeat rounds; a round runs every measurement once, in
+turn, so noise from other work on the machine spreads over all of them. The report is
+printed and written as JSON to bench/out/import_speed.json.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import gzip
+import io
+import json
+import os
+import platform
+import statistics
+import sys
+import tempfile
+import time
+import warnings
+import zipfile
+from collections import Counter
+from collections.abc import Callable, Sequence
+from dataclasses import asdict, dataclass
+from datetime import UTC, datetime, timedelta
+from importlib.metadata import version
+from pathlib import Path
+from typing import Any
+
+import fitparse
+
+from recovery.ingest import ingest_inputs
+from recovery.inputs import iter_inputs
+from recovery.parsers.fit import decode
+from recovery.store import Store
+from recovery.synthetic import SyntheticRun, gzip_bytes, make_run, to_fit, to_gpx, to_tcx
+
+DEFAULT_RUNS_DIR = Path("/work/shared/runs")
+DEFAULT_JSON = Path(__file__).resolve().parent / "out" / "import_speed.json"
+FITPARSE_RATIO_TARGET = 1.7
+PER_MINUTE_TARGET = 500.0
+#: --quick: one round, a few synthetic runs, and only the smallest real files.
+QUICK_REPEAT, QUICK_SYNTHETIC, QUICK_REAL_FILES = 1, 8, 24
+SYNTHETIC_FIRST_START = datetime(2024, 1, 1, 6, 0, tzinfo=UTC)
+SYNTHETIC_DURATION_S = 3600.0
+WRITERS: dict[str, Callable[[SyntheticRun], bytes]] = {"fit": to_fit, "gpx": to_gpx, "tcx": to_tcx}
+MB = 1_000_000
+
+
+def log(message: str) -> None:
+    """Progress goes to stderr so the report on stdout stays clean."""
+    print(message, file=sys.stderr, flush=True)
+
+
+def utc_now() -> datetime:
+    """The importer's clock: an aware UTC datetime."""
+    return datetime.now(UTC)
+
+
+# --------------------------------------------------------------------------- inputs
+
+
+@dataclass(frozen=True)
+class RealSet:
+    """The real files: what the importer is given, and the FIT files for the baselines."""
+
+    paths: list[Path]
+    files: int
+    bytes: int
+    fit_files: list[Path]
+    fit_bytes: int
+    subset: bool
+
+
+def real_set(runs_dir: Path, quick: bool) -> RealSet:
+    """Every activity file under `runs_dir` (only the smallest few with --quick)."""
+    if not runs_dir.is_dir():
+        raise SystemExit(f"real-files folder not found: {runs_dir}")
+    items = [(item.label, len(item.read())) for item in iter_inputs([runs_dir])]
+    paths: list[Path] = [runs_dir]
+    if quick:
+        items = sorted((i for i in items if "!" not in i[0]), key=lambda i: (i[1], i[0]))[:QUICK_REAL_FILES]
+        items.sort()
+        paths = [Path(label) for label, _ in items]
+    fits = [Path(label) for label, _ in items if "!" not in label and label.lower().endswith((".fit", ".fit.gz"))]
+    return RealSet(
+        paths=paths,
+        files=len(items),
+        bytes=sum(size for _, size in items),
+        fit_files=fits,
+        fit_bytes=sum(p.stat().st_size for p in fits),
+        subset=quick,
+    )
+
+
+@dataclass(frozen=True)
+class Archive:
+    """A Strava-export-like zip of synthetic one-hour runs."""
+
+    path: Path
+    activities: int
+    kinds: dict[str, int]
+    zip_bytes: int
+    member_bytes: int
+    build_seconds: float
+
+
+def synthetic_kind(index: int, per_format: Counter[str]) -> str:
+    """Half FIT, a quarter GPX, a quarter TCX; every third file of a format gzipped."""
+    fmt = ("fit", "gpx", "fit", "tcx")[index % 4]
+    per_format[fmt] += 1
+    return f"{fmt}.gz" if per_format[fmt] % 3 == 0 else fmt
+
+
+def build_archive(folder: Path, count: int) -> Archive:
+    """Write `count` distinct one-hour runs, one a day, as `activities/<id>.<ext>` in a zip."""
+    started = time.perf_counter()
+    path = folder / "export_synthetic.zip"
+    per_format: Counter[str] = Counter()
+    rows: list[list[str]] = []
+    member_bytes = 0
+    with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=6) as archive:
+        for i in range(count):
+            kind = synthetic_kind(i, per_format)
+            start = SYNTHETIC_FIRST_START + timedelta(days=i, minutes=(i * 37) % 180)
+            run = make_run(1000 + i, start, duration_s=SYNTHETIC_DURATION_S, pace_s_per_km=300 + (i * 13) % 61)
+            data = WRITERS[kind.split(".")[0]](run)
+            if kind.endswith(".gz"):
+                data = gzip_bytes(data)
+            name = f"activities/{10_000_000_000 + 7919 * i}.{kind}"
+            archive.writestr(name, data)
+            member_bytes += len(data)
+            rows.append(
+                [
+                    name.split("/")[1].split(".")[0],
+                    f"{start:%b %d, %Y, %I:%M:%S %p}",
+                    run.name,
+                    "Run",
+                    f"{run.elapsed_s:.0f}",
+                    f"{run.distance_m / 1000:.2f}",
+                    name,
+                ]
+            )
+        table = io.StringIO()
+        writer = csv.writer(table)
+        writer.writerow(
+            ["Activity ID", "Activity Date", "Activity Name", "Activity Type", "Elapsed Time", "Distance", "Filename"]
+        )
+        writer.writerows(rows)
+        archive.writestr("activities.csv", table.getvalue())
+    counts = Counter(row[-1].split(".", 1)[1] for row in rows)
+    return Archive(
+        path, count, dict(sorted(counts.items())), path.stat().st_size, member_bytes, time.perf_counter() - started
+    )
+
+
+# --------------------------------------------------------------------------- measurements
+
+
+@dataclass(frozen=True)
+class DecodePass:
+    """One pass of a decoder over the FIT files."""
+
+    seconds: float
+    failed: list[str]
+
+
+def _fit_bytes(path: Path) -> bytes:
+    data = path.read_bytes()
+    return gzip.decompress(data) if path.name.lower().endswith(".gz") else data
+
+
+def fitparse_pass(files: Sequence[Path]) -> DecodePass:
+    """Plain fitparse: FitFile(path) and every message, skipping files it cannot read."""
+    failed: list[str] = []
+    started = time.perf_counter()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        for path in files:
+            try:
+                source: str | bytes = _fit_bytes(path) if path.name.lower().endswith(".gz") else str(path)
+                list(fitparse.FitFile(source).get_messages())
+            except Exception as exc:
+                failed.append(f"{path.name}: {type(exc).__name__}")
+    return DecodePass(time.perf_counter() - started, failed)
+
+
+def decode_pass(files: Sequence[Path]) -> DecodePass:
+    """Our bare FIT decode (fitdecode underneath) on the same files, read the same way."""
+    failed: list[str] = []
+    started = time.perf_counter()
+    for path in files:
+        try:
+            decode(_fit_bytes(path))
+        except Exception as exc:
+            failed.append(f"{path.name}: {type(exc).__name__}")
+    return DecodePass(time.perf_counter() - started, failed)
+
+
+@dataclass(frozen=True)
+class ImportPass:
+    """One import into a fresh SQLite database; `seconds` covers opening it too."""
+
+    seconds: float
+    open_seconds: float
+    outcomes: dict[str, int]
+    runs_stored: int
+    problems: list[str]
+
+
+def import_pass(paths: Sequence[Path], workers: int) -> ImportPass:
+    """Open a fresh SQLite store in a temp dir and import `paths`, consuming every outcome."""
+    with tempfile.TemporaryDirectory(prefix="bench-import-db-") as tmp:
+        started = time.perf_counter()
+        store = Store(f"sqlite:///{tmp}/bench.sqlite3")
+        try:
+            opened = time.perf_counter()
+            results = list(ingest_inputs(store, iter_inputs(list(paths)), clock=utc_now, workers=workers))
+            seconds = time.perf_counter() - started
+            stored = store.count_runs()
+        finally:
+            store.close()
+    outcomes = Counter(r.outcome for r in results)
+    problems = [f"{r.outcome}: {r.message}" for r in results if r.outcome != "imported"][:5]
+    return ImportPass(seconds, opened - started, dict(sorted(outcomes.items())), stored, problems)
+
+
+def check_synthetic(result: ImportPass, archive: Archive, workers: int) -> None:
+    """Every synthetic file must be imported as a new run; anything else is a failure."""
+    if result.outcomes != {"imported": archive.activities} or result.runs_stored != archive.activities:
+        raise SystemExit(
+            f"FAILED: synthetic import with {workers} worker(s) expected {archive.activities} imported runs, "
+            f"got outcomes {result.outcomes} and {result.runs_stored} stored runs; e.g. {result.problems}"
+        )
+
+
+# --------------------------------------------------------------------------- report
+
+
+def median(values: Sequence[float]) -> float:
+    return statistics.median(values)
+
+
+def summarise_import(passes: Sequence[ImportPass], files: int, size: int, fitparse_s: float) -> dict[str, Any]:
+    """Median time, files/s and MB/s of the real-folder imports, and the fitparse ratio."""
+    seconds = median([p.seconds for p in passes])
+    return {
+        "seconds": [round(p.seconds, 3) for p in passes],
+        "median_s": round(seconds, 3),
+        "open_store_median_s": round(median([p.open_seconds for p in passes]), 3),
+        "files_per_s": round(files / seconds, 2),
+        "mb_per_s": round(size / MB / seconds, 3),
+        "fitparse_over_import": round(fitparse_s / seconds, 3),
+        "outcomes": passes[0].outcomes,
+        "runs_stored": passes[0].runs_stored,
+    }
+
+
+def summarise_synthetic(passes: Sequence[ImportPass], activities: int) -> dict[str, Any]:
+    """Median time and activities per minute of the synthetic imports."""
+    seconds = median([p.seconds for p in passes])
+    return {
+        "seconds": [round(p.seconds, 3) for p in passes],
+        "median_s": round(seconds, 3),
+        "per_minute": [round(activities / p.seconds * 60, 1) for p in passes],
+        "median_per_minute": round(activities / seconds * 60, 1),
+        "outcomes": passes[0].outcomes,
+    }
+
+
+def verdict(ok: bool) -> str:
+    return "PASS" if ok else "FAIL"
+
+
+def table_rows(m: dict[str, Any], real: RealSet, archive: Archive) -> list[dict[str, str]]:
+    """The summary table: measurement, median, target, ratio, pass/fail."""
+    fp, dec = m["fitparse"], m["fit_decode"]
+    rows = []
+    for workers in (1, 2):
+        r = m[f"real_import_w{workers}"]
+        rows.append(
+            {
+                "measurement": f"import real folder ({real.files} files), {workers} worker{'s' if workers > 1 else ''}",
+                "median": f"{r['median_s']:.2f} s ({r['files_per_s']:.1f} files/s, {r['mb_per_s']:.2f} MB/s)",
+                "target": f"fitparse/import >= {FITPARSE_RATIO_TARGET}x",
+                "ratio": f"{r['fitparse_over_import']:.2f}x",
+                "result": verdict(r["fitparse_over_import"] >= FITPARSE_RATIO_TARGET),
+            }
+        )
+    rows.append(
+        {
+            "measurement": f"baseline: fitparse full decode ({len(real.fit_files)} FIT files)",
+            "median": f"{fp['median_s']:.2f} s ({fp['mb_per_s']:.2f} MB/s)",
+            "target": "baseline",
+            "ratio": "1.00x",
+            "result": "-",
+        }
+    )
+    rows.append(
+        {
+            "measurement": f"context: recovery.parsers.fit.decode ({len(real.fit_files)} FIT files)",
+            "median": f"{dec['median_s']:.2f} s ({dec['mb_per_s']:.2f} MB/s)",
+            "target": "context (fitparse/decode)",
+            "ratio": f"{fp['median_s'] / dec['median_s']:.2f}x",
+            "result": "-",
+        }
+    )
+    for workers in (2, 1):
+        s = m[f"synthetic_import_w{workers}"]
+        rows.append(
+            {
+                "measurement": f"import synthetic zip ({archive.activities} x 1 h), {workers} worker"
+                + ("s" if workers > 1 else ""),
+                "median": f"{s['median_per_minute']:.0f} activities/min ({s['median_s']:.2f} s)",
+                "target": f">= {PER_MINUTE_TARGET:.0f}/min" if workers == 2 else "context",
+                "ratio": f"{s['median_per_minute'] / PER_MINUTE_TARGET:.2f}x",
+                "result": verdict(s["median_per_minute"] >= PER_MINUTE_TARGET) if workers == 2 else "-",
+            }
+        )
+    return rows
+
+
+def format_table(rows: Sequence[dict[str, str]]) -> str:
+    """A plain fixed-width table."""
+    heads = ["measurement", "median", "target", "ratio", "result"]
+    widths = [max(len(h), *(len(r[h]) for r in rows)) for h in heads]
+    line = "  ".join("-" * w for w in widths)
+    out = ["  ".join(h.ljust(w) for h, w in zip(heads, widths, strict=True)), line]
+    out += ["  ".join(r[h].ljust(w) for h, w in zip(heads, widths, strict=True)) for r in rows]
+    return "\n".join(out)
+
+
+def print_report(report: dict[str, Any]) -> None:
+    """The human-readable report on stdout."""
+    s, env, real, syn, m = (
+        report["settings"],
+        report["environment"],
+        report["real"],
+        report["synthetic"],
+        report["measurements"],
+    )
+    print(f"Import speed benchmark  ({report['finished_at']})")
+    print(
+        f"  python {env['python']}, {env['cpus']} CPUs, fitparse {env['fitparse']}, fitdecode {env['fitdecode']};"
+        f" load average {env['load_before']} before, {env['load_after']} after"
+    )
+    print(f"  repeat={s['repeat']} synthetic={s['synthetic']} quick={s['quick']}  (figures are medians)")
+    if s["quick"]:
+        print("  QUICK MODE: smoke test on tiny inputs; the targets do not apply to these figures.")
+    print()
+    print(
+        f"Real files: {real['files']} activity files, {real['bytes'] / MB:.1f} MB in {real['dir']}"
+        f"{' (smallest files only)' if real['subset'] else ''}; {real['fit_files']} FIT files,"
+        f" {real['fit_bytes'] / MB:.1f} MB"
+    )
+    for workers in (1, 2):
+        r = m[f"real_import_w{workers}"]
+        print(
+            f"  import, {workers} worker(s): {r['seconds']} s -> median {r['median_s']} s;"
+            f" outcomes {r['outcomes']}, {r['runs_stored']} stored"
+        )
+    print(
+        f"  fitparse: {m['fitparse']['seconds']} s -> median {m['fitparse']['median_s']} s;"
+        f" {len(m['fitparse']['failed'])} unreadable: {', '.join(m['fitparse']['failed'])}"
+    )
+    print(
+        f"  fit.decode: {m['fit_decode']['seconds']} s -> median {m['fit_decode']['median_s']} s;"
+        f" {len(m['fit_decode']['failed'])} unreadable: {', '.join(m['fit_decode']['failed'])}"
+    )
+    print()
+    print(
+        f"Synthetic archive: {syn['activities']} one-hour 1 Hz runs {syn['kinds']},"
+        f" zip {syn['zip_bytes'] / MB:.1f} MB ({syn['member_bytes'] / MB:.1f} MB of members),"
+        f" generated in {syn['build_seconds']:.1f} s (not timed)"
+    )
+    for workers in (2, 1):
+        r = m[f"synthetic_import_w{workers}"]
+        print(
+            f"  import, {workers} worker(s): {r['seconds']} s -> {r['per_minute']} /min; median"
+            f" {r['median_per_minute']} activities/min; outcomes {r['outcomes']}"
+        )
+    print()
+    print(format_table(report["table"]))
+    print()
+    print(f"Benchmark wall time: {report['wall_seconds']:.0f} s; JSON: {report['json']}")
+
+
+# --------------------------------------------------------------------------- main
+
+
+def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="python -m bench.import_speed", description=__doc__.split("\n\n")[0])
+    parser.add_argument("--repeat", type=int, default=None, help="rounds; figures are medians (default 3)")
+    parser.add_argument("--synthetic", type=int, default=None, help="one-hour runs in the synthetic zip (default 300)")
+    parser.add_argument(
+        "--quick",
+        action="store_true",
+        help=f"smoke test: 1 round, {QUICK_SYNTHETIC} synthetic runs, the {QUICK_REAL_FILES}"
+        " smallest real files (unless --repeat/--synthetic say otherwise)",
+    )
+    parser.add_argument("--runs-dir", type=Path, default=DEFAULT_RUNS_DIR, help="the real files' folder")
+    parser.add_argument("--json", type=Path, default=DEFAULT_JSON, help="where to write the JSON report")
+    args = parser.parse_args(argv)
+    if args.repeat is None:
+        args.repeat = QUICK_REPEAT if args.quick else 3
+    if args.synthetic is None:
+        args.synthetic = QUICK_SYNTHETIC if args.quick else 300
+    if args.repeat < 1 or args.synthetic < 1:
+        parser.error("--repeat and --synthetic must be at least 1")
+    return args
+
+
+def load() -> list[float]:
+    return [round(x, 2) for x in os.getloadavg()]
+
+
+def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
+    """Run every measurement --repeat times, print the report, write the JSON."""
+    args = parse_args(argv)
+    wall = time.perf_counter()
+    load_before = load()
+    real = real_set(args.runs_dir, args.quick)
+    log(f"real files: {real.files} ({real.bytes / MB:.1f} MB), {len(real.fit_files)} FIT")
+    fp_passes: list[DecodePass] = []
+    dec_passes: list[DecodePass] = []
+    real_passes: dict[int, list[ImportPass]] = {1: [], 2: []}
+    syn_passes: dict[int, list[ImportPass]] = {1: [], 2: []}
+    with tempfile.TemporaryDirectory(prefix="bench-import-speed-") as tmp:
+        log(f"generating {args.synthetic} synthetic one-hour runs (not timed) ...")
+        archive = build_archive(Path(tmp), args.synthetic)
+        log(f"  {archive.kinds}, {archive.zip_bytes / MB:.1f} MB zip in {archive.build_seconds:.1f} s")
+        for rnd in range(1, args.repeat + 1):
+            fp_passes.append(fitparse_pass(real.fit_files))
+            log(f"round {rnd}/{args.repeat}: fitparse {fp_passes[-1].seconds:.2f} s")
+            dec_passes.append(decode_pass(real.fit_files))
+            log(f"round {rnd}/{args.repeat}: fit.decode {dec_passes[-1].seconds:.2f} s")
+            for workers in (1, 2):
+                real_passes[workers].append(import_pass(real.paths, workers))
+                log(
+                    f"round {rnd}/{args.repeat}: real import, {workers} worker(s) "
+                    f"{real_passes[workers][-1].seconds:.2f} s {real_passes[workers][-1].outcomes}"
+                )
+            for workers in (2, 1):
+                result = import_pass([archive.path], workers)
+                check_synthetic(result, archive, workers)
+                syn_passes[workers].append(result)
+                log(
+                    f"round {rnd}/{args.repeat}: synthetic import, {workers} worker(s) {result.seconds:.2f} s "
+                    f"({archive.activities / result.seconds * 60:.0f}/min)"
+                )
+    every_real = real_passes[1] + real_passes[2]
+    if len({json.dumps(p.outcomes) for p in every_real}) != 1:
+        raise SystemExit(f"FAILED: real-folder outcomes differ between passes: {[p.outcomes for p in every_real]}")
+
+    fitparse_s = median([p.seconds for p in fp_passes])
+    decode_s = median([p.seconds for p in dec_passes])
+    measurements: dict[str, Any] = {
+        "fitparse": {
+            "seconds": [round(p.seconds, 3) for p in fp_passes],
+            "median_s": round(fitparse_s, 3),
+            "mb_per_s": round(real.fit_bytes / MB / fitparse_s, 3),
+            "failed": fp_passes[0].failed,
+        },
+        "fit_decode": {
+            "seconds": [round(p.seconds, 3) for p in dec_passes],
+            "median_s": round(decode_s, 3),
+            "mb_per_s": round(real.fit_bytes / MB / decode_s, 3),
+            "fitparse_over_decode": round(fitparse_s / decode_s, 3),
+            "failed": dec_passes[0].failed,
+        },
+    }
+    for workers in (1, 2):
+        measurements[f"real_import_w{workers}"] = summarise_import(
+            real_passes[workers], real.files, real.bytes, fitparse_s
+        )
+    for workers in (2, 1):
+        measurements[f"synthetic_import_w{workers}"] = summarise_synthetic(syn_passes[workers], archive.activities)
+
+    report: dict[str, Any] = {
+        "benchmark": "import_speed",
+        "command": ".venv/bin/python -m bench.import_speed " + " ".join(sys.argv[1:] if argv is None else argv),
+        "finished_at": utc_now().isoformat(timespec="seconds"),
+        "settings": {"repeat": args.repeat, "synthetic": args.synthetic, "quick": args.quick},
+        "environment": {
+            "python": platform.python_version(),
+            "platform": platform.platform(),
+            "cpus": os.cpu_count(),
+            "fitparse": version("fitparse"),
+            "fitdecode": version("fitdecode"),
+            "load_before": load_before,
+            "load_after": load(),
+        },
+        "targets": {"fitparse_over_import": FITPARSE_RATIO_TARGET, "synthetic_per_minute_2_workers": PER_MINUTE_TARGET},
+        "real": {
+            "dir": str(args.runs_dir),
+            "files": real.files,
+            "bytes": real.bytes,
+            "fit_files": len(real.fit_files),
+            "fit_bytes": real.fit_bytes,
+            "subset": real.subset,
+        },
+        "synthetic": {k: v for k, v in asdict(archive).items() if k != "path"},
+        "measurements": measurements,
+        "table": table_rows(measurements, real, archive),
+        "wall_seconds": round(time.perf_counter() - wall, 1),
+        "json": str(args.json),
+    }
+    args.json.parent.mkdir(parents=True, exist_ok=True)
+    args.json.write_text(json.dumps(report, indent=2) + "\n")
+    print_report(report)
+    return report
+
+
+if __name__ == "__main__":
+    main()
