@@ -27,6 +27,7 @@ import io
 import json
 import os
 import platform
+import resource
 import statistics
 import sys
 import tempfile
@@ -49,12 +50,14 @@ from recovery.parsers.fit import decode
 from recovery.store import Store
 from recovery.synthetic import SyntheticRun, gzip_bytes, make_run, to_fit, to_gpx, to_tcx
 
-DEFAULT_RUNS_DIR = Path("/work/shared/runs")
+DEFAULT_RUNS_DIR = Path(__file__).resolve().parents[2] / "shared" / "runs"  # ../shared/runs beside the project
 DEFAULT_JSON = Path(__file__).resolve().parent / "out" / "import_speed.json"
 FITPARSE_RATIO_TARGET = 1.7
 PER_MINUTE_TARGET = 500.0
 #: --quick: one round, a few synthetic runs, and only the smallest real files.
 QUICK_REPEAT, QUICK_SYNTHETIC, QUICK_REAL_FILES = 1, 8, 24
+#: An untimed import of this many small real files first, so no pass pays for lazy imports.
+WARM_UP_FILES = 10
 SYNTHETIC_FIRST_START = datetime(2024, 1, 1, 6, 0, tzinfo=UTC)
 SYNTHETIC_DURATION_S = 3600.0
 WRITERS: dict[str, Callable[[SyntheticRun], bytes]] = {"fit": to_fit, "gpx": to_gpx, "tcx": to_tcx}
@@ -84,6 +87,7 @@ class RealSet:
     fit_files: list[Path]
     fit_bytes: int
     subset: bool
+    warm_up: list[Path]
 
 
 def real_set(runs_dir: Path, quick: bool) -> RealSet:
@@ -92,8 +96,10 @@ def real_set(runs_dir: Path, quick: bool) -> RealSet:
         raise SystemExit(f"real-files folder not found: {runs_dir}")
     items = [(item.label, len(item.read())) for item in iter_inputs([runs_dir])]
     paths: list[Path] = [runs_dir]
+    smallest = sorted((i for i in items if "!" not in i[0]), key=lambda i: (i[1], i[0]))
+    warm_up = [Path(label) for label, _ in smallest[:WARM_UP_FILES]]
     if quick:
-        items = sorted((i for i in items if "!" not in i[0]), key=lambda i: (i[1], i[0]))[:QUICK_REAL_FILES]
+        items = smallest[:QUICK_REAL_FILES]
         items.sort()
         paths = [Path(label) for label, _ in items]
     fits = [Path(label) for label, _ in items if "!" not in label and label.lower().endswith((".fit", ".fit.gz"))]
@@ -104,6 +110,7 @@ def real_set(runs_dir: Path, quick: bool) -> RealSet:
         fit_files=fits,
         fit_bytes=sum(p.stat().st_size for p in fits),
         subset=quick,
+        warm_up=warm_up,
     )
 
 
@@ -171,11 +178,56 @@ def build_archive(folder: Path, count: int) -> Archive:
 # --------------------------------------------------------------------------- measurements
 
 
+class Meter:
+    """Wall time over a `with` block, and the CPU time spent in it by us and by the rest of the machine.
+
+    `own_cpu_s` counts this process and its finished children (the import's workers). `other_cpu_s`
+    is every other busy CPU second on the machine (Linux /proc/stat, steal included): on a shared
+    machine it tells a slow pass that had to share the cores from a slow import.
+    """
+
+    def __init__(self) -> None:
+        self.started = 0.0
+        self.seconds = 0.0
+        self.own_cpu_s = 0.0
+        self.other_cpu_s: float | None = None
+        self._own = 0.0
+        self._busy: float | None = None
+
+    def __enter__(self) -> Meter:
+        self._own, self._busy, self.started = own_cpu(), machine_busy_cpu(), time.perf_counter()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.seconds = time.perf_counter() - self.started
+        self.own_cpu_s = own_cpu() - self._own
+        busy = machine_busy_cpu()
+        if busy is not None and self._busy is not None:
+            self.other_cpu_s = max(0.0, busy - self._busy - self.own_cpu_s)
+
+
+def own_cpu() -> float:
+    """CPU seconds of this process and of its children that have ended."""
+    me, kids = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return me.ru_utime + me.ru_stime + kids.ru_utime + kids.ru_stime
+
+
+def machine_busy_cpu() -> float | None:
+    """Busy CPU seconds of all cores since boot (not idle, not waiting for I/O), or None off Linux."""
+    try:
+        ticks = [int(x) for x in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:9]]
+    except (OSError, ValueError):
+        return None
+    return (sum(ticks) - ticks[3] - ticks[4]) / os.sysconf("SC_CLK_TCK")
+
+
 @dataclass(frozen=True)
 class DecodePass:
     """One pass of a decoder over the FIT files."""
 
     seconds: float
+    own_cpu_s: float
+    other_cpu_s: float | None
     failed: list[str]
 
 
@@ -187,8 +239,7 @@ def _fit_bytes(path: Path) -> bytes:
 def fitparse_pass(files: Sequence[Path]) -> DecodePass:
     """Plain fitparse: FitFile(path) and every message, skipping files it cannot read."""
     failed: list[str] = []
-    started = time.perf_counter()
-    with warnings.catch_warnings():
+    with Meter() as meter, warnings.catch_warnings():
         warnings.simplefilter("ignore")
         for path in files:
             try:
@@ -196,27 +247,29 @@ def fitparse_pass(files: Sequence[Path]) -> DecodePass:
                 list(fitparse.FitFile(source).get_messages())
             except Exception as exc:
                 failed.append(f"{path.name}: {type(exc).__name__}")
-    return DecodePass(time.perf_counter() - started, failed)
+    return DecodePass(meter.seconds, meter.own_cpu_s, meter.other_cpu_s, failed)
 
 
 def decode_pass(files: Sequence[Path]) -> DecodePass:
     """Our bare FIT decode (fitdecode underneath) on the same files, read the same way."""
     failed: list[str] = []
-    started = time.perf_counter()
-    for path in files:
-        try:
-            decode(_fit_bytes(path))
-        except Exception as exc:
-            failed.append(f"{path.name}: {type(exc).__name__}")
-    return DecodePass(time.perf_counter() - started, failed)
+    with Meter() as meter:
+        for path in files:
+            try:
+                decode(_fit_bytes(path))
+            except Exception as exc:
+                failed.append(f"{path.name}: {type(exc).__name__}")
+    return DecodePass(meter.seconds, meter.own_cpu_s, meter.other_cpu_s, failed)
 
 
 @dataclass(frozen=True)
 class ImportPass:
-    """One import into a fresh SQLite database; `seconds` covers opening it too."""
+    """One import into a fresh SQLite database; `seconds` covers opening (migrating) it too."""
 
     seconds: float
     open_seconds: float
+    own_cpu_s: float
+    other_cpu_s: float | None
     outcomes: dict[str, int]
     runs_stored: int
     problems: list[str]
@@ -225,18 +278,26 @@ class ImportPass:
 def import_pass(paths: Sequence[Path], workers: int) -> ImportPass:
     """Open a fresh SQLite store in a temp dir and import `paths`, consuming every outcome."""
     with tempfile.TemporaryDirectory(prefix="bench-import-db-") as tmp:
-        started = time.perf_counter()
-        store = Store(f"sqlite:///{tmp}/bench.sqlite3")
-        try:
-            opened = time.perf_counter()
-            results = list(ingest_inputs(store, iter_inputs(list(paths)), clock=utc_now, workers=workers))
-            seconds = time.perf_counter() - started
-            stored = store.count_runs()
-        finally:
-            store.close()
+        with Meter() as meter:
+            store = Store(f"sqlite:///{tmp}/bench.sqlite3")
+            try:
+                open_seconds = time.perf_counter() - meter.started
+                results = list(ingest_inputs(store, iter_inputs(list(paths)), clock=utc_now, workers=workers))
+            finally:
+                store.close()
+        with Store(f"sqlite:///{tmp}/bench.sqlite3") as check:
+            stored = check.count_runs()
     outcomes = Counter(r.outcome for r in results)
     problems = [f"{r.outcome}: {r.message}" for r in results if r.outcome != "imported"][:5]
-    return ImportPass(seconds, opened - started, dict(sorted(outcomes.items())), stored, problems)
+    return ImportPass(
+        meter.seconds,
+        open_seconds,
+        meter.own_cpu_s,
+        meter.other_cpu_s,
+        dict(sorted(outcomes.items())),
+        stored,
+        problems,
+    )
 
 
 def check_synthetic(result: ImportPass, archive: Archive, workers: int) -> None:
@@ -255,11 +316,32 @@ def median(values: Sequence[float]) -> float:
     return statistics.median(values)
 
 
+def cpu_fields(passes: Sequence[ImportPass] | Sequence[DecodePass]) -> dict[str, Any]:
+    """Per pass: CPU seconds used by the benchmark (workers included) and by other processes."""
+    return {
+        "own_cpu_s": [round(p.own_cpu_s, 2) for p in passes],
+        "other_cpu_s": [None if p.other_cpu_s is None else round(p.other_cpu_s, 2) for p in passes],
+    }
+
+
+def summarise_decode(passes: Sequence[DecodePass], size: int) -> dict[str, Any]:
+    """Median time and MB/s of a decoder's passes over the FIT files."""
+    seconds = median([p.seconds for p in passes])
+    return {
+        "seconds": [round(p.seconds, 3) for p in passes],
+        "median_s": round(seconds, 3),
+        "mb_per_s": round(size / MB / seconds, 3),
+        **cpu_fields(passes),
+        "failed": passes[0].failed,
+    }
+
+
 def summarise_import(passes: Sequence[ImportPass], files: int, size: int, fitparse_s: float) -> dict[str, Any]:
     """Median time, files/s and MB/s of the real-folder imports, and the fitparse ratio."""
     seconds = median([p.seconds for p in passes])
     return {
         "seconds": [round(p.seconds, 3) for p in passes],
+        **cpu_fields(passes),
         "median_s": round(seconds, 3),
         "open_store_median_s": round(median([p.open_seconds for p in passes]), 3),
         "files_per_s": round(files / seconds, 2),
@@ -275,6 +357,7 @@ def summarise_synthetic(passes: Sequence[ImportPass], activities: int) -> dict[s
     seconds = median([p.seconds for p in passes])
     return {
         "seconds": [round(p.seconds, 3) for p in passes],
+        **cpu_fields(passes),
         "median_s": round(seconds, 3),
         "per_minute": [round(activities / p.seconds * 60, 1) for p in passes],
         "median_per_minute": round(activities / seconds * 60, 1),
@@ -344,21 +427,20 @@ def format_table(rows: Sequence[dict[str, str]]) -> str:
     return "\n".join(out)
 
 
+def cpu_note(summary: dict[str, Any]) -> str:
+    """'CPU s ours [..], others [..]' for the detail lines."""
+    return f"CPU s: ours {summary['own_cpu_s']}, other processes {summary['other_cpu_s']}"
+
+
 def print_report(report: dict[str, Any]) -> None:
     """The human-readable report on stdout."""
-    s, env, real, syn, m = (
-        report["settings"],
-        report["environment"],
-        report["real"],
-        report["synthetic"],
-        report["measurements"],
-    )
+    s, env, real, syn, m = (report[k] for k in ("settings", "environment", "real", "synthetic", "measurements"))
     print(f"Import speed benchmark  ({report['finished_at']})")
     print(
         f"  python {env['python']}, {env['cpus']} CPUs, fitparse {env['fitparse']}, fitdecode {env['fitdecode']};"
         f" load average {env['load_before']} before, {env['load_after']} after"
     )
-    print(f"  repeat={s['repeat']} synthetic={s['synthetic']} quick={s['quick']}  (figures are medians)")
+    print(f"  repeat={s['repeat']} synthetic={s['synthetic']} quick={s['quick']}  (figures are medians of the passes)")
     if s["quick"]:
         print("  QUICK MODE: smoke test on tiny inputs; the targets do not apply to these figures.")
     print()
@@ -369,18 +451,12 @@ def print_report(report: dict[str, Any]) -> None:
     )
     for workers in (1, 2):
         r = m[f"real_import_w{workers}"]
-        print(
-            f"  import, {workers} worker(s): {r['seconds']} s -> median {r['median_s']} s;"
-            f" outcomes {r['outcomes']}, {r['runs_stored']} stored"
-        )
-    print(
-        f"  fitparse: {m['fitparse']['seconds']} s -> median {m['fitparse']['median_s']} s;"
-        f" {len(m['fitparse']['failed'])} unreadable: {', '.join(m['fitparse']['failed'])}"
-    )
-    print(
-        f"  fit.decode: {m['fit_decode']['seconds']} s -> median {m['fit_decode']['median_s']} s;"
-        f" {len(m['fit_decode']['failed'])} unreadable: {', '.join(m['fit_decode']['failed'])}"
-    )
+        print(f"  import, {workers} worker(s): passes {r['seconds']} s, median {r['median_s']} s; {cpu_note(r)}")
+        print(f"      outcomes {r['outcomes']}, {r['runs_stored']} runs stored")
+    for key, label in (("fitparse", "fitparse"), ("fit_decode", "fit.decode")):
+        d = m[key]
+        print(f"  {label}: passes {d['seconds']} s, median {d['median_s']} s; {cpu_note(d)}")
+        print(f"      {len(d['failed'])} unreadable: {', '.join(d['failed'])}")
     print()
     print(
         f"Synthetic archive: {syn['activities']} one-hour 1 Hz runs {syn['kinds']},"
@@ -389,10 +465,8 @@ def print_report(report: dict[str, Any]) -> None:
     )
     for workers in (2, 1):
         r = m[f"synthetic_import_w{workers}"]
-        print(
-            f"  import, {workers} worker(s): {r['seconds']} s -> {r['per_minute']} /min; median"
-            f" {r['median_per_minute']} activities/min; outcomes {r['outcomes']}"
-        )
+        print(f"  import, {workers} worker(s): passes {r['seconds']} s = {r['per_minute']} /min; {cpu_note(r)}")
+        print(f"      median {r['median_per_minute']} activities/min; outcomes {r['outcomes']}")
     print()
     print(format_table(report["table"]))
     print()
@@ -443,6 +517,7 @@ def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
         log(f"generating {args.synthetic} synthetic one-hour runs (not timed) ...")
         archive = build_archive(Path(tmp), args.synthetic)
         log(f"  {archive.kinds}, {archive.zip_bytes / MB:.1f} MB zip in {archive.build_seconds:.1f} s")
+        import_pass(real.warm_up, 1)
         for rnd in range(1, args.repeat + 1):
             fp_passes.append(fitparse_pass(real.fit_files))
             log(f"round {rnd}/{args.repeat}: fitparse {fp_passes[-1].seconds:.2f} s")
@@ -469,18 +544,10 @@ def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
     fitparse_s = median([p.seconds for p in fp_passes])
     decode_s = median([p.seconds for p in dec_passes])
     measurements: dict[str, Any] = {
-        "fitparse": {
-            "seconds": [round(p.seconds, 3) for p in fp_passes],
-            "median_s": round(fitparse_s, 3),
-            "mb_per_s": round(real.fit_bytes / MB / fitparse_s, 3),
-            "failed": fp_passes[0].failed,
-        },
+        "fitparse": summarise_decode(fp_passes, real.fit_bytes),
         "fit_decode": {
-            "seconds": [round(p.seconds, 3) for p in dec_passes],
-            "median_s": round(decode_s, 3),
-            "mb_per_s": round(real.fit_bytes / MB / decode_s, 3),
+            **summarise_decode(dec_passes, real.fit_bytes),
             "fitparse_over_decode": round(fitparse_s / decode_s, 3),
-            "failed": dec_passes[0].failed,
         },
     }
     for workers in (1, 2):
