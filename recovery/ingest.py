@@ -11,6 +11,7 @@ logged, or nothing.
 
 from __future__ import annotations
 
+from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass
@@ -23,6 +24,10 @@ from recovery.model import Run
 from recovery.parsers import content_id as hash_bytes
 from recovery.parsers import read_activity
 from recovery.store import Store
+
+#: Files read ahead of the one being stored, when parsing in worker processes.
+MAX_PENDING_FILES = 64
+MAX_PENDING_BYTES = 256 * 1024 * 1024
 
 OUTCOMES = ("imported", "duplicate", "not_a_run", "rejected")
 
@@ -53,13 +58,18 @@ class FileOutcome:
     content_id: str | None = None
 
 
-def parse_bytes(data: bytes, path: str, *, known: frozenset[str] | set[str] = frozenset()) -> Parsed:
-    """Parse one file (pure: no database, safe in a worker process)."""
-    cid = hash_bytes(data) if data else None
+def parse_bytes(
+    data: bytes, path: str, *, known: frozenset[str] | set[str] = frozenset(), content_id: str | None = None
+) -> Parsed:
+    """Parse one file (pure: no database, safe in a worker process).
+
+    A file whose hash is in `known` is not parsed at all: it is already stored.
+    """
+    cid = content_id or (hash_bytes(data) if data else None)
     if cid is not None and cid in known:
         return Parsed(path, cid, already_known=True)
     try:
-        run = read_activity(data, _name(path))
+        run = read_activity(data, _name(path), known_id=cid)
     except FileProblem as problem:
         return Parsed(path, cid, outcome=problem.outcome, message=problem.sentence)
     return Parsed(path, cid, parts=tuple(split_legs(run)))
@@ -160,17 +170,27 @@ def ingest_inputs(
         for item in inputs:
             yield store_parsed(store, parse_input(item, known), now=clock())
         return
-    window = workers * 4
     with ProcessPoolExecutor(max_workers=workers) as pool:
-        pending: list[Future[Parsed] | Parsed] = []
+        pending: deque[tuple[Future[Parsed] | Parsed, int]] = deque()
+        in_flight = 0
         for item in inputs:
             data = read_input(item)  # bytes travel to the worker; the file stays here
-            pending.append(
-                data if isinstance(data, Parsed) else pool.submit(parse_bytes, data, item.label, known=known)
-            )
-            if len(pending) >= window:
-                yield store_parsed(store, _result(pending.pop(0)), now=clock())
-        for entry in pending:
+            if isinstance(data, Parsed):
+                pending.append((data, 0))
+            else:
+                cid = hash_bytes(data) if data else None
+                if cid is not None and cid in known:  # already stored: nothing to parse
+                    pending.append((Parsed(item.label, cid, already_known=True), 0))
+                else:
+                    pending.append((pool.submit(parse_bytes, data, item.label, content_id=cid), len(data)))
+                    in_flight += len(data)
+            # Results are stored in order; a wide window keeps both cores busy past
+            # one slow file (a 14-hour triathlon) while bounding memory.
+            while pending and (len(pending) > MAX_PENDING_FILES or in_flight > MAX_PENDING_BYTES):
+                entry, size = pending.popleft()
+                in_flight -= size
+                yield store_parsed(store, _result(entry), now=clock())
+        for entry, _size in pending:
             yield store_parsed(store, _result(entry), now=clock())
 
 

@@ -3,8 +3,8 @@
 Everything is derived from `random.Random(seed)` and the arguments: no clock, no I/O
 except in `main`, so the same seed and arguments always give the same bytes.
 
-FIT files are written by a small encoder in this module (`struct` plus the CRC table
-from fit-tool's `fit_tool.utils.crc`), not by `fit_tool.fit_file_builder.FitFileBuilder`.
+FIT files are written by a small encoder in this module (`struct` plus the FIT CRC from
+`recovery.parsers.fit`), not by `fit_tool.fit_file_builder.FitFileBuilder`.
 fit-tool 0.9.16 builds Python objects per field and validates every message: writing just
 the 3,601 records of a one-hour 1 Hz run took 1.5-2 s, too slow for a benchmark that writes
 a few hundred such files. The hand encoder (one definition per message type, then packed
@@ -30,7 +30,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from xml.sax.saxutils import escape, quoteattr
 
-from fit_tool.utils.crc import CRC_TABLE
+from recovery.parsers.fit import fit_crc
 
 EARTH_RADIUS_M = 6_371_008.8
 CREATOR = "recovery synthetic"
@@ -263,30 +263,6 @@ _ENUM, _UINT8, _UINT16, _SINT32, _UINT32, _UINT32Z = (
     (0x8C, "I"),
 )
 _STRING_SIZE = 20
-
-
-def _byte_crc_table() -> tuple[int, ...]:
-    """The FIT nibble CRC expanded to one lookup per byte (same CRC, half the work)."""
-    table = []
-    for byte in range(256):
-        crc = 0
-        for nibble in (byte & 0xF, byte >> 4):
-            tmp = CRC_TABLE[crc & 0xF]
-            crc = (crc >> 4) & 0x0FFF
-            crc = crc ^ tmp ^ CRC_TABLE[nibble]
-        table.append(crc)
-    return tuple(table)
-
-
-_CRC_BYTE_TABLE = _byte_crc_table()
-
-
-def fit_crc(data: bytes, crc: int = 0) -> int:
-    """The FIT CRC-16 of `data`, continuing from `crc`."""
-    table = _CRC_BYTE_TABLE
-    for byte in data:
-        crc = (crc >> 8) ^ table[(crc ^ byte) & 0xFF]
-    return crc
 
 
 class _FitMessage:

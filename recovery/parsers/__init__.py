@@ -31,8 +31,11 @@ def content_id(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-def read_activity(data: bytes, name: str) -> Run:
-    """Parse one file's bytes; raise FileProblem with one sentence on failure."""
+def read_activity(data: bytes, name: str, *, known_id: str | None = None) -> Run:
+    """Parse one file's bytes; raise FileProblem with one sentence on failure.
+
+    `known_id` is the bytes' sha256 when the caller has already computed it.
+    """
     name = display_name(name)
     if not data:
         raise FileRejected(name, "is empty (0 bytes): nothing was recorded or the copy did not finish")
@@ -40,7 +43,7 @@ def read_activity(data: bytes, name: str) -> Run:
         raise FileRejected(
             name, f"is {len(data) / 2**20:.0f} MB, above the {MAX_FILE_BYTES // 2**20} MB limit for one activity"
         )
-    cid = content_id(data)
+    cid = known_id or content_id(data)
     body = gunzip_if_needed(data, name)
     fmt = sniff_format(body, name)
     if fmt in ("gpx", "tcx"):
