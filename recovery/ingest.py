@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from recovery.classify import is_same_activity, richness, split_legs
@@ -23,7 +23,7 @@ from recovery.inputs import InputFile
 from recovery.model import Run
 from recovery.parsers import content_id as hash_bytes
 from recovery.parsers import read_activity
-from recovery.store import Store
+from recovery.store import SeenFile, Store, Writer
 
 #: Files read ahead of the one being stored, when parsing in worker processes.
 MAX_PENDING_FILES = 64
@@ -93,64 +93,73 @@ def parse_input(item: InputFile, known: frozenset[str] | set[str] = frozenset())
     return data if isinstance(data, Parsed) else parse_bytes(data, item.label, known=known)
 
 
-def store_parsed(store: Store, parsed: Parsed, *, now: datetime) -> FileOutcome:
-    """Decide new/duplicate for each activity of one file and store it, in one transaction."""
-    name = _name(parsed.path)
-    with store.writing() as w:
-        if parsed.content_id is not None and (parsed.already_known or parsed.outcome is None):
-            existing = w.has_source(parsed.content_id)
-            if existing is not None:
-                result = FileOutcome(
-                    parsed.path,
-                    "duplicate",
-                    f"{name} was already imported (run {existing}).",
-                    (existing,),
-                    parsed.content_id,
-                )
-                w.log(
-                    parsed.path, result.outcome, result.message, now=now, content_id=parsed.content_id, run_id=existing
-                )
-                return result
-        if parsed.outcome is not None or parsed.already_known:
-            result = FileOutcome(
-                parsed.path,
-                parsed.outcome or "duplicate",
-                parsed.message or f"{name} was already imported.",
-                (),
-                parsed.content_id,
-            )
-            w.log(parsed.path, result.outcome, result.message, now=now, content_id=parsed.content_id)
-            return result
+def store_parsed(store: Store, parsed: Parsed, *, now: datetime, seen: SeenFile | None = None) -> FileOutcome:
+    """Decide new/duplicate for each activity of one file and store it, in one transaction.
 
-        new_runs: list[tuple[int, Run]] = []
-        matched: list[tuple[int, Run, bool]] = []
-        for part in parsed.parts:
-            match = next((s for s in w.overlapping(part) if is_same_activity(part, s.run)), None)
-            if match is None:
-                run_id = w.insert_run(part, now=now)
-                new_runs.append((run_id, part))
-            else:
-                run_id = match.id
-                richer = richness(part) > richness(match.run)
-                if richer:
-                    w.replace_run(run_id, part, now=now)
-                matched.append((run_id, part, richer))
-            w.add_source(run_id, part, parsed.path, now=now)
-        result = _describe(parsed, new_runs, matched)
-        w.log(
-            parsed.path,
-            result.outcome,
-            result.message,
-            now=now,
-            content_id=parsed.content_id,
-            run_id=result.run_ids[0] if result.run_ids else None,
-        )
+    `seen` is the watcher's ledger entry for the file: written in the same
+    transaction, so a crash can never leave a run stored but its file unseen.
+    """
+    with store.writing() as w:
+        result = _store_parsed(w, parsed, now=now)
+        if seen is not None:
+            w.mark_seen(replace(seen, content_id=parsed.content_id, outcome=result.outcome), now=now)
         return result
 
 
-def ingest_bytes(store: Store, data: bytes, path: str, *, now: datetime) -> FileOutcome:
+def _store_parsed(w: Writer, parsed: Parsed, *, now: datetime) -> FileOutcome:
+    name = _name(parsed.path)
+    if parsed.content_id is not None and (parsed.already_known or parsed.outcome is None):
+        existing = w.has_source(parsed.content_id)
+        if existing is not None:
+            result = FileOutcome(
+                parsed.path,
+                "duplicate",
+                f"{name} was already imported (run {existing}).",
+                (existing,),
+                parsed.content_id,
+            )
+            w.log(parsed.path, result.outcome, result.message, now=now, content_id=parsed.content_id, run_id=existing)
+            return result
+    if parsed.outcome is not None or parsed.already_known:
+        result = FileOutcome(
+            parsed.path,
+            parsed.outcome or "duplicate",
+            parsed.message or f"{name} was already imported.",
+            (),
+            parsed.content_id,
+        )
+        w.log(parsed.path, result.outcome, result.message, now=now, content_id=parsed.content_id)
+        return result
+
+    new_runs: list[tuple[int, Run]] = []
+    matched: list[tuple[int, Run, bool]] = []
+    for part in parsed.parts:
+        match = next((s for s in w.overlapping(part) if is_same_activity(part, s.run)), None)
+        if match is None:
+            run_id = w.insert_run(part, now=now)
+            new_runs.append((run_id, part))
+        else:
+            run_id = match.id
+            richer = richness(part) > richness(match.run)
+            if richer:
+                w.replace_run(run_id, part, now=now)
+            matched.append((run_id, part, richer))
+        w.add_source(run_id, part, parsed.path, now=now)
+    result = _describe(parsed, new_runs, matched)
+    w.log(
+        parsed.path,
+        result.outcome,
+        result.message,
+        now=now,
+        content_id=parsed.content_id,
+        run_id=result.run_ids[0] if result.run_ids else None,
+    )
+    return result
+
+
+def ingest_bytes(store: Store, data: bytes, path: str, *, now: datetime, seen: SeenFile | None = None) -> FileOutcome:
     """Parse and store one file's bytes: the single import function."""
-    return store_parsed(store, parse_bytes(data, path), now=now)
+    return store_parsed(store, parse_bytes(data, path), now=now, seen=seen)
 
 
 def ingest_inputs(

@@ -7,6 +7,7 @@ Samples live in `runs.streams` as one compressed blob per activity (see
 from __future__ import annotations
 
 from sqlalchemy import (
+    BigInteger,
     Boolean,
     Column,
     DateTime,
@@ -89,4 +90,27 @@ import_log = Table(
     Column("message", Text, nullable=False),
     Index("ix_import_log_at", "at"),
     Index("ix_import_log_content_id", "content_id"),
+)
+
+# The watchers' ledger: what each file looked like when it was last handled,
+# so a rescan reads no file twice and a restart imports nothing again.
+seen_files = Table(
+    "seen_files",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("path", Text, nullable=False, unique=True),
+    Column("size", BigInteger, nullable=False),
+    Column("mtime_ns", BigInteger, nullable=False),
+    Column("content_id", String(64), nullable=True),
+    Column("outcome", String(20), nullable=False),
+    Column("seen_at", DateTime, nullable=False),
+)
+
+# The folders `recovery serve` and `recovery watch` keep an eye on.
+watched_folders = Table(
+    "watched_folders",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("path", Text, nullable=False, unique=True),
+    Column("added_at", DateTime, nullable=False),
 )

@@ -64,6 +64,17 @@ class StoredRun:
 
 
 @dataclass(frozen=True)
+class SeenFile:
+    """A file as the watcher last saw it: the cheap pre-check before reading it."""
+
+    path: str
+    size: int
+    mtime_ns: int
+    content_id: str | None = None
+    outcome: str = "imported"
+
+
+@dataclass(frozen=True)
 class LogEntry:
     id: int
     at: datetime
@@ -181,6 +192,37 @@ class Store:
                 for r in conn.execute(query).mappings()
             ]
 
+    def seen_files(self, under: str) -> dict[str, tuple[int, int]]:
+        """path -> (size, mtime_ns) for every ledger entry below a folder."""
+        t = schema.seen_files
+        prefix = under.rstrip("/") + "/"
+        query = select(t.c.path, t.c.size, t.c.mtime_ns).where(t.c.path.startswith(prefix, autoescape=True))
+        with self.engine.connect() as conn:
+            return {path: (size, mtime) for path, size, mtime in conn.execute(query)}
+
+    def mark_seen(self, seen: SeenFile, *, now: datetime) -> None:
+        with self.writing() as w:
+            w.mark_seen(seen, now=now)
+
+    def folders(self) -> list[str]:
+        t = schema.watched_folders
+        with self.engine.connect() as conn:
+            return list(conn.scalars(select(t.c.path).order_by(t.c.id)))
+
+    def add_folder(self, path: str, *, now: datetime) -> bool:
+        """Watch a folder; False if it was already watched."""
+        with self.writing() as w:
+            t = schema.watched_folders
+            if w.conn.scalar(select(t.c.id).where(t.c.path == path)) is not None:
+                return False
+            w.conn.execute(t.insert().values(path=path, added_at=_utc_naive(now)))
+            return True
+
+    def remove_folder(self, path: str) -> bool:
+        with self.writing() as w:
+            t = schema.watched_folders
+            return w.conn.execute(t.delete().where(t.c.path == path)).rowcount > 0
+
     @staticmethod
     def _paths(conn: Connection, run_id: int) -> tuple[str, ...]:
         s = schema.sources
@@ -231,6 +273,21 @@ class Writer:
                 path=path,
                 file_format=run.source_format,
                 added_at=_utc_naive(now),
+            )
+        )
+
+    def mark_seen(self, seen: SeenFile, *, now: datetime) -> None:
+        """Record (or update) a file in the watchers' ledger."""
+        t = schema.seen_files
+        self.conn.execute(t.delete().where(t.c.path == seen.path))
+        self.conn.execute(
+            t.insert().values(
+                path=seen.path,
+                size=seen.size,
+                mtime_ns=seen.mtime_ns,
+                content_id=seen.content_id,
+                outcome=seen.outcome,
+                seen_at=_utc_naive(now),
             )
         )
 

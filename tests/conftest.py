@@ -45,7 +45,8 @@ def _postgres_url(worker: str) -> str | None:
 def _reset_postgres(url: str) -> None:
     engine = create_engine(url.replace("postgresql://", "postgresql+psycopg://", 1))
     with engine.begin() as conn:
-        conn.execute(text("DROP TABLE IF EXISTS import_log, sources, runs, alembic_version CASCADE"))
+        conn.execute(text("DROP SCHEMA public CASCADE"))
+        conn.execute(text("CREATE SCHEMA public"))
     engine.dispose()
 
 
@@ -68,6 +69,7 @@ def store(db_url: str) -> Iterator[Store]:
 
 
 @pytest.fixture
-def sqlite_store(tmp_path: Path) -> Iterator[Store]:
-    with Store(f"sqlite:///{tmp_path / 'recovery.sqlite3'}") as s:
+def sqlite_store(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Store]:
+    """A SQLite store in its own folder, away from the folders tests watch."""
+    with Store(f"sqlite:///{tmp_path_factory.mktemp('db') / 'recovery.sqlite3'}") as s:
         yield s

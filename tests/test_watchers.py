@@ -1,0 +1,246 @@
+"""Watching folders: each run imported once, whatever the folder does."""
+
+from __future__ import annotations
+
+import gzip
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from recovery.store import Store
+from recovery.synthetic import make_run, to_fit, to_gpx, to_tcx
+from watchers import rules
+from watchers.scanner import FolderScanner
+
+START = datetime(2026, 9, 1, 6, 30, tzinfo=UTC)
+
+
+def _clock() -> datetime:
+    return datetime(2026, 11, 24, 12, 0, tzinfo=UTC)
+
+
+def _fit(day: int, minutes: int = 10) -> bytes:
+    return to_fit(make_run(day, START + timedelta(days=day), duration_s=minutes * 60))
+
+
+def _scanner(store: Store, folder: Path) -> FolderScanner:
+    return FolderScanner(store, folder, _clock, settle_s=0.01)
+
+
+# -- the rules ----------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "name",
+    [".syncthing.run.fit.tmp", "~syncthing~run.fit.tmp", "run.fit.crdownload", "run.fit.part", "run.gpx.download",
+     ".DS_Store", "._run.fit", "Thumbs.db", ".hidden.fit", "notes.txt", "photo.jpg"],
+)  # fmt: skip
+def test_temporary_partial_and_junk_files_are_never_looked_at(name: str) -> None:
+    assert not rules.is_watched_file(name)
+
+
+@pytest.mark.parametrize("name", ["A8M01234.FIT", "run.fit", "ride.gpx", "x.tcx", "1234.fit.gz", "export.zip"])
+def test_activity_files_and_exports_are_looked_at(name: str) -> None:
+    assert rules.is_watched_file(name)
+
+
+def test_a_file_cut_short_does_not_look_complete() -> None:
+    fit, gpx, tcx = _fit(1), to_gpx(make_run(1, START)), to_tcx(make_run(1, START))
+    for data in (fit, gpx, tcx, gzip.compress(fit)):
+        assert rules.looks_complete(data)
+        assert not rules.looks_complete(data[: len(data) * 2 // 3])
+    assert not rules.looks_complete(b"")
+
+
+def test_a_garmin_mount_narrows_to_its_activity_folder(tmp_path: Path) -> None:
+    (tmp_path / "GARMIN" / "Activity").mkdir(parents=True)
+    (tmp_path / "GARMIN" / "Monitor").mkdir()
+    assert rules.activity_root(tmp_path) == tmp_path / "GARMIN" / "Activity"
+    assert rules.activity_root(tmp_path / "GARMIN" / "Monitor") == tmp_path / "GARMIN" / "Monitor"
+
+
+# -- one scanner, in process ---------------------------------------------------
+
+
+def test_a_new_run_is_imported_once_and_a_rescan_reads_nothing(sqlite_store: Store, tmp_path: Path) -> None:
+    (tmp_path / "a.fit").write_bytes(_fit(1))
+    scanner = _scanner(sqlite_store, tmp_path)
+    assert [o.outcome for o in scanner.scan()] == ["imported"]
+    assert scanner.scan() == [] and scanner.scan() == []
+    assert sqlite_store.count_runs() == 1 and len(sqlite_store.import_log()) == 1
+
+
+def test_after_a_restart_nothing_already_imported_is_imported_again(sqlite_store: Store, tmp_path: Path) -> None:
+    for day in range(3):
+        (tmp_path / f"{day}.fit").write_bytes(_fit(day))
+    assert len(_scanner(sqlite_store, tmp_path).scan()) == 3
+    fresh = _scanner(sqlite_store, tmp_path)  # a new process: only the ledger remembers
+    assert fresh.scan() == []
+    assert len(sqlite_store.import_log()) == 3
+
+
+def test_a_file_still_being_copied_is_retried_not_rejected(sqlite_store: Store, tmp_path: Path) -> None:
+    data = _fit(2)
+    path = tmp_path / "A8M01234.FIT"
+    path.write_bytes(data[:1500])
+    scanner = _scanner(sqlite_store, tmp_path)
+    assert [o.outcome for o in scanner.scan()] == ["incomplete"]
+    assert scanner.scan() == [], "'still being written' is said once, not every poll"
+    with open(path, "ab") as handle:
+        handle.write(data[1500:])
+    assert [o.outcome for o in scanner.scan()] == ["imported"]
+    assert {e.outcome for e in sqlite_store.import_log()} == {"incomplete", "imported"}
+
+
+def test_an_unplugged_folder_is_logged_once_and_resumed(sqlite_store: Store, tmp_path: Path) -> None:
+    mount = tmp_path / "WATCH"
+    mount.mkdir()
+    scanner = _scanner(sqlite_store, mount)
+    away = tmp_path / "unplugged"
+    mount.rename(away)
+    for _ in range(3):
+        assert scanner.scan() == []
+    assert [e.outcome for e in sqlite_store.import_log()] == ["unavailable"]
+    away.rename(mount)
+    (mount / "run.fit").write_bytes(_fit(3))
+    assert [o.outcome for o in scanner.scan()] == ["imported"]
+
+
+def test_a_re_synced_file_with_more_data_is_the_same_run(sqlite_store: Store, tmp_path: Path) -> None:
+    path = tmp_path / "run.fit"
+    path.write_bytes(_fit(4, minutes=10))
+    scanner = _scanner(sqlite_store, tmp_path)
+    scanner.scan()
+    time.sleep(0.01)
+    path.write_bytes(_fit(4, minutes=12))  # the same run, two more minutes
+    assert [o.outcome for o in scanner.scan()] == ["duplicate"]
+    (run,) = sqlite_store.runs()
+    assert run.run.elapsed_s == pytest.approx(720), "the fuller version replaced the first"
+
+
+def test_the_runners_files_are_never_changed(sqlite_store: Store, tmp_path: Path) -> None:
+    (tmp_path / "good.fit").write_bytes(_fit(5))
+    (tmp_path / "bad.fit").write_bytes(b"\x0e\x10" + b"\0" * 100)
+    before = {p.name: (p.read_bytes(), p.stat().st_mtime_ns) for p in tmp_path.iterdir()}
+    _scanner(sqlite_store, tmp_path).scan()
+    after = {p.name: (p.read_bytes(), p.stat().st_mtime_ns) for p in tmp_path.iterdir()}
+    assert before == after
+
+
+def test_unreadable_files_and_symlink_loops_are_logged_once(sqlite_store: Store, tmp_path: Path) -> None:
+    (tmp_path / "loop").symlink_to(tmp_path)
+    secret = tmp_path / "secret.fit"
+    secret.write_bytes(_fit(6))
+    secret.chmod(0)
+    scanner = _scanner(sqlite_store, tmp_path)
+    for _ in range(3):
+        scanner.scan()
+    if os.geteuid() == 0:
+        assert sqlite_store.count_runs() == 1, "root reads it anyway"
+    else:
+        assert [e.outcome for e in sqlite_store.import_log()] == ["rejected"]
+    secret.chmod(0o644)
+
+
+# -- a real watcher process -----------------------------------------------------
+
+
+def _runs(db: Path) -> list[dict]:
+    out = subprocess.run([sys.executable, "-m", "recovery", "--db", str(db), "runs", "--json"],
+                         capture_output=True, text=True, check=True)  # fmt: skip
+    return json.loads(out.stdout)
+
+
+def _log(db: Path) -> list[dict]:
+    out = subprocess.run([sys.executable, "-m", "recovery", "--db", str(db), "log", "--json", "--limit", "1000"],
+                         capture_output=True, text=True, check=True)  # fmt: skip
+    return json.loads(out.stdout)
+
+
+def _start_watcher(db: Path, folder: Path) -> subprocess.Popen:
+    return subprocess.Popen(
+        [sys.executable, "-m", "recovery", "--db", str(db), "watch", str(folder), "--interval", "0.3"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+
+
+def _wait_for(predicate, timeout: float = 30.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return
+        time.sleep(0.3)
+    raise AssertionError("timed out waiting for the watcher")
+
+
+def _copy_slowly(data: bytes, target: Path, chunks: int = 5, pause: float = 0.4) -> None:
+    """Write a file the way a slow USB copy does: in pieces, with pauses."""
+    step = len(data) // chunks + 1
+    with open(target, "wb") as handle:
+        for i in range(0, len(data), step):
+            handle.write(data[i : i + step])
+            handle.flush()
+            time.sleep(pause)
+
+
+@pytest.mark.slow
+def test_a_watcher_process_survives_a_real_folder(tmp_path: Path, shared_runs: Path) -> None:
+    db = tmp_path / "db.sqlite3"
+    mount = tmp_path / "WATCH"
+    activity = mount / "GARMIN" / "Activity"
+    activity.mkdir(parents=True)
+    watcher = _start_watcher(db, mount)
+    try:
+        # A slow copy of a real run, and junk the OS leaves behind.
+        _copy_slowly((shared_runs / "sports-lib/6909950168.fit").read_bytes(), activity / "A3K01234.FIT")
+        (activity / ".DS_Store").write_bytes(b"\0\0\0\1Bud1")
+        (activity / "._A3K01234.FIT").write_bytes(b"\0\5\26\7")
+        # Syncthing writes a temp name, then renames it into place.
+        temp = activity / ".syncthing.A3K05678.FIT.tmp"
+        temp.write_bytes(_fit(10))
+        time.sleep(0.5)
+        temp.rename(activity / "A3K05678.FIT")
+        # The same run arriving twice under two names.
+        (activity / "copy of A3K05678.FIT").write_bytes(_fit(10))
+        _wait_for(lambda: len(_runs(db)) == 2)
+
+        # Unplug the watch, plug it back with a new run on it.
+        unplugged = tmp_path / "unplugged"
+        mount.rename(unplugged)
+        time.sleep(1.0)
+        (unplugged / "GARMIN" / "Activity" / "A3K09999.FIT").write_bytes(_fit(11))
+        unplugged.rename(mount)
+        _wait_for(lambda: len(_runs(db)) == 3)
+
+        # Killed in the middle of a batch, then restarted.
+        for day in range(20, 30):
+            (activity / f"batch-{day}.fit").write_bytes(_fit(day, minutes=30))
+        time.sleep(0.6)
+        watcher.send_signal(signal.SIGKILL)
+        watcher.wait()
+        watcher = _start_watcher(db, mount)
+        _wait_for(lambda: len(_runs(db)) == 13)
+        time.sleep(1.5)  # a few more polls: nothing may change
+    finally:
+        watcher.send_signal(signal.SIGKILL)
+        watcher.wait()
+
+    runs = _runs(db)
+    assert len(runs) == 13, "every run exactly once"
+    log = _log(db)
+    final = [e for e in log if e["outcome"] in ("imported", "duplicate", "not_a_run", "rejected")]
+    paths = [e["path"] for e in final]
+    assert len(paths) == len(set(paths)) == 14, "every file has exactly one outcome"
+    assert not any(".DS_Store" in p or "._" in Path(p).name or ".syncthing" in p for p in paths)
+    assert [e["outcome"] for e in log].count("unavailable") == 1, "an unplugged mount is logged once"
+    assert sum(1 for e in final if e["outcome"] == "duplicate") == 1
+    shutil.rmtree(mount)

@@ -1,0 +1,215 @@
+"""One folder, looked at again and again: notice new files, import each once.
+
+A scan walks the folder, skips every file the ledger already knows by path,
+size and modification time (so a rescan of 10,000 imported files reads
+none of them), waits until a new file has stopped changing and looks
+complete, then hands its bytes to `recovery.ingest`, which stores the run
+and the ledger entry in one transaction. Nothing here decides what a run
+is, and nothing here ever writes to the runner's folder.
+"""
+
+from __future__ import annotations
+
+import errno
+import os
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+
+from recovery.ingest import FileOutcome, ingest_bytes, parse_input, store_parsed
+from recovery.inputs import is_archive, iter_inputs
+from recovery.parsers import MAX_FILE_BYTES
+from recovery.store import SeenFile, Store
+from watchers import rules
+
+#: Seconds between the two looks that decide a new file has stopped changing.
+SETTLE_S = 0.5
+
+
+@dataclass
+class _Pending:
+    size: int
+    mtime_ns: int
+    first_seen: float
+    reported: bool = False
+
+
+@dataclass
+class FolderScanner:
+    """Scans one watched folder; keep one per folder and call `scan()` repeatedly."""
+
+    store: Store
+    folder: Path
+    clock: Callable[[], datetime]
+    settle_s: float = SETTLE_S
+    monotonic: Callable[[], float] = time.monotonic
+    _known: dict[str, tuple[int, int]] | None = None
+    _pending: dict[str, _Pending] = field(default_factory=dict)
+    _available: bool | None = None
+    _problems: set[tuple[str, str]] = field(default_factory=set)
+
+    def scan(self) -> list[FileOutcome]:
+        """Look once; return what became of each file handled this time."""
+        root = rules.activity_root(self.folder)
+        if not self._check_available(root):
+            return []
+        if self._known is None:
+            self._known = self.store.seen_files(str(self.folder))
+        fresh = [(path, st) for path, st in self._walk(root) if self._known.get(path) != st]
+        if not fresh:
+            return []
+        now = self.monotonic()
+        ready: list[tuple[str, tuple[int, int]]] = []
+        settling = []
+        for path, st in fresh:
+            pending = self._pending.get(path)
+            if pending is not None and (pending.size, pending.mtime_ns) == st:
+                ready.append((path, st))
+            else:
+                self._pending[path] = _Pending(st[0], st[1], now if pending is None else pending.first_seen)
+                settling.append(path)
+        if settling and self.settle_s > 0:
+            time.sleep(self.settle_s)
+            for path in settling:
+                st = self._stat(path)
+                pending = self._pending[path]
+                if st is not None and st == (pending.size, pending.mtime_ns):
+                    ready.append((path, st))
+        outcomes = []
+        for path, st in sorted(ready):
+            outcome = self._handle(path, st)
+            if outcome is not None:
+                outcomes.append(outcome)
+        return outcomes
+
+    # -- one file -------------------------------------------------------------
+
+    def _handle(self, path: str, st: tuple[int, int]) -> FileOutcome | None:
+        name = Path(path).name
+        seen = SeenFile(path, st[0], st[1])
+        if is_archive(name):
+            return self._handle_archive(path, seen)
+        try:
+            data = _read(path, st[0])
+        except _Changed:
+            return None  # replaced while being read: the next scan sees the new file
+        except OSError as exc:
+            return self._problem(path, "rejected", f"{name} could not be read ({exc.strerror or exc}).")
+        pending = self._pending.get(path)
+        if not rules.looks_complete(data) and pending is not None:
+            waited = self.monotonic() - pending.first_seen
+            if waited < rules.GIVE_UP_INCOMPLETE_S:
+                if not pending.reported:
+                    pending.reported = True
+                    message = f"{name} is still being written; it will be imported once it is complete."
+                    self.store.log(path, "incomplete", message, now=self.clock())
+                    return FileOutcome(path, "incomplete", message)
+                return None
+        outcome = ingest_bytes(self.store, data, path, now=self.clock(), seen=seen)
+        self._done(path, st)
+        return outcome
+
+    def _handle_archive(self, path: str, seen: SeenFile) -> FileOutcome:
+        """A whole export dropped in the folder: import each member, then mark the zip seen."""
+        counts: dict[str, int] = {}
+        for item in iter_inputs([path]):
+            outcome = store_parsed(self.store, parse_input(item), now=self.clock())
+            counts[outcome.outcome] = counts.get(outcome.outcome, 0) + 1
+        self.store.mark_seen(seen, now=self.clock())
+        self._done(path, (seen.size, seen.mtime_ns))
+        summary = ", ".join(f"{n} {what.replace('_', ' ')}" for what, n in sorted(counts.items()))
+        outcome = "imported" if counts.get("imported") else "duplicate"
+        return FileOutcome(path, outcome, f"{Path(path).name}: {summary}.")
+
+    def _done(self, path: str, st: tuple[int, int]) -> None:
+        assert self._known is not None
+        self._known[path] = st
+        self._pending.pop(path, None)
+
+    # -- the folder -------------------------------------------------------------
+
+    def _check_available(self, root: Path) -> bool:
+        """Log an unplugged drive or vanished folder once, not once per poll."""
+        try:
+            available = root.is_dir() and os.access(root, os.R_OK | os.X_OK)
+        except OSError:
+            available = False
+        if not available and self._available is not False:
+            message = (
+                f"The folder {self.folder} is not available (unplugged, unmounted or removed?); "
+                "it will be watched for and imported from when it is back."
+            )
+            self.store.log(str(self.folder), "unavailable", message, now=self.clock())
+        self._available = available
+        return available
+
+    def _walk(self, root: Path) -> Iterator[tuple[str, tuple[int, int]]]:
+        """(path, (size, mtime_ns)) of each candidate file, following symlinks but never in a loop."""
+        seen_dirs: set[tuple[int, int]] = set()
+        stack = [str(root)]
+        while stack:
+            folder = stack.pop()
+            try:
+                st = os.stat(folder)
+                if (st.st_dev, st.st_ino) in seen_dirs:
+                    continue
+                seen_dirs.add((st.st_dev, st.st_ino))
+                with os.scandir(folder) as entries:
+                    for entry in entries:
+                        try:
+                            if entry.is_dir():
+                                if not rules.is_ignored_folder(entry.name):
+                                    stack.append(entry.path)
+                            elif rules.is_watched_file(entry.name):
+                                est = entry.stat()
+                                yield entry.path, (est.st_size, est.st_mtime_ns)
+                        except OSError as exc:
+                            self._os_problem(entry.path, exc)
+            except OSError as exc:
+                self._os_problem(folder, exc)
+
+    def _stat(self, path: str) -> tuple[int, int] | None:
+        try:
+            st = os.stat(path)
+        except OSError:
+            return None
+        return st.st_size, st.st_mtime_ns
+
+    def _os_problem(self, path: str, exc: OSError) -> None:
+        if exc.errno == errno.ENOENT:
+            return  # removed between listing and looking: nothing to say
+        if exc.errno == errno.ELOOP:
+            reason = "is part of a symbolic-link loop, so it is skipped"
+        elif exc.errno in (errno.EACCES, errno.EPERM):
+            reason = "cannot be read (permission denied), so it is skipped"
+        else:
+            reason = f"could not be read ({exc.strerror or exc})"
+        self._problem(path, "rejected", f"{Path(path).name} {reason}.")
+
+    def _problem(self, path: str, outcome: str, message: str) -> FileOutcome | None:
+        """Log each distinct problem with a path once, not once per poll."""
+        if (path, message) in self._problems:
+            return None
+        self._problems.add((path, message))
+        self.store.log(path, outcome, message, now=self.clock())
+        return FileOutcome(path, outcome, message)
+
+
+class _Changed(Exception):
+    """The file changed while it was being read."""
+
+
+def _read(path: str, expected_size: int) -> bytes:
+    """Read-only, and only if the file is the one we looked at."""
+    if expected_size > MAX_FILE_BYTES:
+        with open(path, "rb") as handle:
+            return handle.read(MAX_FILE_BYTES + 1)
+    with open(path, "rb") as handle:
+        before = os.fstat(handle.fileno())
+        data = handle.read(expected_size + 1)
+        after = os.fstat(handle.fileno())
+    if len(data) != expected_size or before.st_mtime_ns != after.st_mtime_ns:
+        raise _Changed(path)
+    return data

@@ -1,0 +1,80 @@
+"""Run the folder scanners on a schedule: one APScheduler job per folder.
+
+Polling is the baseline because it works everywhere runners keep files: USB
+mounts, network shares, sync folders. Each job never overlaps itself
+(`max_instances=1`) and a run missed while the machine slept is done once,
+not many times (`coalesce=True`). An error in one scan is logged and the
+job goes on at the next interval: nothing a folder does stops the watcher.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+from collections.abc import Callable
+from datetime import datetime
+from pathlib import Path
+
+from apscheduler.schedulers.base import BaseScheduler
+from apscheduler.schedulers.blocking import BlockingScheduler
+
+from recovery.ingest import FileOutcome
+from recovery.store import Store
+from watchers.scanner import FolderScanner
+
+#: Seconds between two looks at a folder.
+DEFAULT_INTERVAL_S = 2.0
+
+log = logging.getLogger(__name__)
+
+
+def schedule_folders(
+    scheduler: BaseScheduler,
+    store: Store,
+    folders: list[Path],
+    *,
+    clock: Callable[[], datetime],
+    interval_s: float = DEFAULT_INTERVAL_S,
+    report: Callable[[FileOutcome], None] = lambda outcome: None,
+) -> list[FolderScanner]:
+    """Add one polling job per folder to `scheduler`; returns the scanners."""
+    scanners = []
+    for folder in folders:
+        scanner = FolderScanner(store, folder, clock)
+        scanners.append(scanner)
+        scheduler.add_job(
+            _scan_job,
+            "interval",
+            args=(scanner, report),
+            seconds=interval_s,
+            id=f"watch:{folder}",
+            name=f"watch {folder}",
+            max_instances=1,
+            coalesce=True,
+            next_run_time=clock(),
+            replace_existing=True,
+        )
+    return scanners
+
+
+def _scan_job(scanner: FolderScanner, report: Callable[[FileOutcome], None]) -> None:
+    try:
+        for outcome in scanner.scan():
+            report(outcome)
+    except Exception:
+        log.exception("scanning %s failed; will try again at the next interval", scanner.folder)
+
+
+def watch_forever(
+    store: Store,
+    folders: list[Path],
+    *,
+    clock: Callable[[], datetime],
+    interval_s: float = DEFAULT_INTERVAL_S,
+    report: Callable[[FileOutcome], None] = lambda outcome: None,
+) -> None:
+    """Watch in the foreground until interrupted (Ctrl-C or SIGTERM)."""
+    scheduler = BlockingScheduler(job_defaults={"misfire_grace_time": None})
+    schedule_folders(scheduler, store, folders, clock=clock, interval_s=interval_s, report=report)
+    with contextlib.suppress(KeyboardInterrupt, SystemExit):
+        scheduler.start()
