@@ -12,7 +12,7 @@ import math
 import re
 from datetime import datetime, timedelta
 
-from recovery.model import FOOT_SPORTS, RUNNING_SPORTS, Run
+from recovery.model import FOOT_SPORTS, RUNNING_SPORTS, ActivityHint, Run
 
 #: Labels that mean "the file did not say" rather than a sport.
 UNSPECIFIED = {"", "generic", "unknown", "none", "all", "the category", "activity"}
@@ -116,6 +116,26 @@ def settle_sport(run: Run) -> Run:
         pace = f" (an average of {format_pace(run.distance_m, run.moving_s or run.elapsed_s or 0)})"
     note = f"The file does not say what sport this was; from its pace{pace} it is taken as a {guess}."
     return run.replace(sport=guess, sport_inferred=True, warnings=(*run.warnings, note))
+
+
+def apply_hint(run: Run, hint: ActivityHint | None) -> Run:
+    """Take an export's name and sport for a run; the runner's own label wins.
+
+    Strava's activities.csv carries the type the runner last chose (a ride
+    the watch logged as a run, corrected). Within one family the file's more
+    precise sport is kept: Strava's "Run" does not undo "treadmill run".
+    """
+    if hint is None:
+        return run
+    changes: dict[str, object] = {}
+    if hint.name and not run.name:
+        changes["name"] = hint.name.strip()[:200]
+    told = normalise_sport(hint.sport_label)
+    if told is not None and _family(told) != _family(run.sport):
+        changes.update(sport=told, sport_label=hint.sport_label or "", sport_inferred=False)
+        if run.sport_inferred:
+            changes["warnings"] = tuple(w for w in run.warnings if not w.startswith("The file does not say"))
+    return run.replace(**changes) if changes else run
 
 
 def format_pace(distance_m: float, seconds: float) -> str:

@@ -91,12 +91,15 @@ def _fail(file: str, sentence: str, as_json: bool) -> None:
 @click.pass_context
 def import_(ctx: click.Context, paths: tuple[Path, ...], workers: int, as_json: bool) -> None:
     """Import activity files, folders (recursively) and .zip/.gz exports."""
-    inputs = list(iter_inputs(list(paths)))
+    # Count first without reading anything: archive members can only be read
+    # while the walk that found them is open, so the import walks again.
+    total = sum(1 for _ in iter_inputs(list(paths)))
     if workers <= 0:
-        workers = 1 if len(inputs) < 8 else (os.cpu_count() or 1)
+        workers = 1 if total < 8 else (os.cpu_count() or 1)
+    inputs = iter_inputs(list(paths))
     counts: Counter[str] = Counter()
     results = []
-    with _store(ctx) as store, _progress(len(inputs), enabled=not as_json) as advance:
+    with _store(ctx) as store, _progress(total, enabled=not as_json) as advance:
         for outcome in ingest_inputs(store, inputs, clock=utcnow, workers=workers):
             counts[outcome.outcome] += 1
             advance()

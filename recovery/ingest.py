@@ -17,10 +17,10 @@ from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, replace
 from datetime import datetime
 
-from recovery.classify import is_same_activity, richness, split_legs
+from recovery.classify import apply_hint, is_same_activity, richness, split_legs
 from recovery.errors import FileProblem
 from recovery.inputs import InputFile
-from recovery.model import Run
+from recovery.model import ActivityHint, Run
 from recovery.parsers import content_id as hash_bytes
 from recovery.parsers import read_activity
 from recovery.store import SeenFile, Store, Writer
@@ -59,7 +59,12 @@ class FileOutcome:
 
 
 def parse_bytes(
-    data: bytes, path: str, *, known: frozenset[str] | set[str] = frozenset(), content_id: str | None = None
+    data: bytes,
+    path: str,
+    *,
+    known: frozenset[str] | set[str] = frozenset(),
+    content_id: str | None = None,
+    hint: ActivityHint | None = None,
 ) -> Parsed:
     """Parse one file (pure: no database, safe in a worker process).
 
@@ -69,7 +74,7 @@ def parse_bytes(
     if cid is not None and cid in known:
         return Parsed(path, cid, already_known=True)
     try:
-        run = read_activity(data, _name(path), known_id=cid)
+        run = apply_hint(read_activity(data, _name(path), known_id=cid), hint)
     except FileProblem as problem:
         return Parsed(path, cid, outcome=problem.outcome, message=problem.sentence)
     return Parsed(path, cid, parts=tuple(split_legs(run)))
@@ -90,7 +95,7 @@ def read_input(item: InputFile) -> bytes | Parsed:
 
 def parse_input(item: InputFile, known: frozenset[str] | set[str] = frozenset()) -> Parsed:
     data = read_input(item)
-    return data if isinstance(data, Parsed) else parse_bytes(data, item.label, known=known)
+    return data if isinstance(data, Parsed) else parse_bytes(data, item.label, known=known, hint=item.hint)
 
 
 def store_parsed(store: Store, parsed: Parsed, *, now: datetime, seen: SeenFile | None = None) -> FileOutcome:
@@ -191,7 +196,8 @@ def ingest_inputs(
                 if cid is not None and cid in known:  # already stored: nothing to parse
                     pending.append((Parsed(item.label, cid, already_known=True), 0))
                 else:
-                    pending.append((pool.submit(parse_bytes, data, item.label, content_id=cid), len(data)))
+                    future = pool.submit(parse_bytes, data, item.label, content_id=cid, hint=item.hint)
+                    pending.append((future, len(data)))
                     in_flight += len(data)
             # Results are stored in order; a wide window keeps both cores busy past
             # one slow file (a 14-hour triathlon) while bounding memory.

@@ -8,6 +8,7 @@ it is refused all the same, as is any member that inflates like a bomb.
 
 from __future__ import annotations
 
+import csv
 import io
 import os
 import zipfile
@@ -16,6 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
 from recovery.errors import FileRejected
+from recovery.model import ActivityHint
 from recovery.parsers import MAX_FILE_BYTES
 
 #: Extensions looked at when walking folders and archives (case-insensitive).
@@ -31,10 +33,15 @@ MAX_MEMBER_RATIO = 200
 
 @dataclass(frozen=True)
 class InputFile:
-    """One candidate file: a label to show and log, and a way to read its bytes."""
+    """One candidate file: a label to show and log, and a way to read its bytes.
+
+    An archive member can be read only while `iter_inputs` has not moved past
+    its archive: consume the iterator and the reads together, never as a list.
+    """
 
     label: str
     read: Callable[[], bytes]
+    hint: ActivityHint | None = None
 
 
 def is_candidate(name: str) -> bool:
@@ -100,6 +107,7 @@ def _archive(label: str, opener: Callable[[], zipfile.ZipFile], depth: int) -> I
         return
     with archive:
         total = 0
+        hints = strava_hints(archive)
         for info in archive.infolist():
             if info.is_dir():
                 continue
@@ -138,7 +146,45 @@ def _archive(label: str, opener: Callable[[], zipfile.ZipFile], depth: int) -> I
                     continue
                 yield from _archive(member_label, lambda d=data: zipfile.ZipFile(io.BytesIO(d)), depth + 1)
                 continue
-            yield InputFile(member_label, lambda a=archive, i=info, s=short: _read_member(a, i, s))
+            yield InputFile(
+                member_label,
+                lambda a=archive, i=info, s=short: _read_member(a, i, s),
+                hints.get(_index_key(info.filename)),
+            )
+
+
+MAX_INDEX_BYTES = 64 * 1024 * 1024
+
+
+def strava_hints(archive: zipfile.ZipFile) -> dict[str, ActivityHint]:
+    """Names and types from a Strava bulk export's activities.csv, by file name.
+
+    The index is optional: an archive without one (or with one we cannot
+    read) is imported from the files alone.
+    """
+    index = next((i for i in archive.infolist() if i.filename.rsplit("/", 1)[-1] == "activities.csv"), None)
+    if index is None or index.file_size > MAX_INDEX_BYTES:
+        return {}
+    try:
+        with archive.open(index) as handle:
+            text = handle.read(MAX_INDEX_BYTES).decode("utf-8-sig", errors="replace")
+    except (zipfile.BadZipFile, OSError, EOFError, NotImplementedError):
+        return {}
+    hints: dict[str, ActivityHint] = {}
+    for row in csv.DictReader(io.StringIO(text)):
+        filename = (row.get("Filename") or "").strip()
+        if filename:
+            hints[_index_key(filename)] = ActivityHint(
+                name=(row.get("Activity Name") or "").strip() or None,
+                sport_label=(row.get("Activity Type") or "").strip() or None,
+            )
+    return hints
+
+
+def _index_key(filename: str) -> str:
+    """activities/123.fit.gz and export/activities/123.fit.gz name the same file."""
+    parts = filename.replace("\\", "/").split("/")
+    return "/".join(parts[-2:]).lower()
 
 
 def _read_member(archive: zipfile.ZipFile, info: zipfile.ZipInfo, short: str) -> bytes:

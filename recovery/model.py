@@ -60,6 +60,14 @@ class Leg:
 
 
 @dataclass(frozen=True)
+class ActivityHint:
+    """What an export's index (Strava's activities.csv) says about one of its files."""
+
+    name: str | None = None
+    sport_label: str | None = None
+
+
+@dataclass(frozen=True)
 class Run:
     """One activity as read from one file: a run, or a walk, ride or swim.
 
@@ -94,6 +102,8 @@ class Run:
     has_gps: bool = False
     #: Plain sentences about anything odd that did not stop the import.
     warnings: tuple[str, ...] = ()
+    #: The activity's title, when an export gives one ("Sunday long run").
+    name: str | None = None
 
     @property
     def is_run(self) -> bool:

@@ -30,6 +30,7 @@ runs = Table(
     metadata,
     Column("id", Integer, primary_key=True),
     Column("sport", String(20), nullable=False),
+    Column("name", String(200), nullable=True),
     Column("sport_label", String(100), nullable=False, default=""),
     Column("is_run", Boolean, nullable=False),
     Column("sport_inferred", Boolean, nullable=False, default=False),

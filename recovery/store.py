@@ -317,6 +317,7 @@ def run_to_row(run: Run, *, now: datetime) -> dict[str, Any]:
     span = activity_span(run)
     return {
         "sport": run.sport,
+        "name": run.name,
         "sport_label": (run.sport_label or "")[:100],
         "is_run": run.is_run,
         "sport_inferred": run.sport_inferred,
@@ -371,6 +372,7 @@ def row_to_run(row: Any) -> Run:
         sport_inferred=row["sport_inferred"],
         has_gps=row["has_gps"],
         warnings=tuple(json.loads(row["warnings_json"])),
+        name=row["name"],
     )
 
 

@@ -44,6 +44,7 @@ def run_json(run: Run) -> dict[str, Any]:
         "laps": len(run.laps) if run.laps else sum(leg.laps for leg in run.legs),
         "samples": len(run.streams),
         # Beyond the fixed schema: what a runner or a script may also want.
+        "name": run.name,
         "sport_label": run.sport_label,
         "sport_inferred": run.sport_inferred,
         "start_time_local": run.start_time_local.isoformat() if run.start_time_local else None,
@@ -96,13 +97,14 @@ def one_line(run: Run) -> str:
     pace = format_pace(run.distance_m, time) if run.distance_m and time and run.is_run else ""
     hr = f"HR {run.avg_hr}" if run.avg_hr else ""
     sport = run.sport.replace("_", " ")
-    return f"{stamp}  {sport:<13} {dist}  {duration(time):>8}  {pace:>10}  {hr}".rstrip()
+    name = f"  {run.name}" if run.name else ""
+    return f"{stamp}  {sport:<13} {dist}  {duration(time):>8}  {pace:>10}  {hr:<6}{name}".rstrip()
 
 
 def human_summary(run: Run, file: str) -> str:
     """A few lines a runner reads at a glance."""
     data = run_json(run)
-    lines = [file]
+    lines = [file if not run.name else f"{file}: {run.name}"]
     kind = data["sport"].replace("_", " ")
     if run.sport_inferred:
         kind += " (guessed from pace)"
