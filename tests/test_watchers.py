@@ -244,3 +244,13 @@ def test_a_watcher_process_survives_a_real_folder(tmp_path: Path, shared_runs: P
     assert [e["outcome"] for e in log].count("unavailable") == 1, "an unplugged mount is logged once"
     assert sum(1 for e in final if e["outcome"] == "duplicate") == 1
     shutil.rmtree(mount)
+
+
+def test_a_file_replaced_while_being_read_is_not_taken_half_old(tmp_path: Path) -> None:
+    from watchers.scanner import _Changed, _read
+
+    path = tmp_path / "run.fit"
+    path.write_bytes(_fit(7))
+    assert _read(str(path), path.stat().st_size) == path.read_bytes()
+    with pytest.raises(_Changed):
+        _read(str(path), path.stat().st_size - 10)  # it grew after we looked

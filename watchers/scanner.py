@@ -94,7 +94,8 @@ class FolderScanner:
         try:
             data = _read(path, st[0])
         except _Changed:
-            return None  # replaced while being read: the next scan sees the new file
+            self._pending.pop(path, None)  # settle again: the next scan reads the new version
+            return self._problem(path, "incomplete", f"{name} changed while it was being read; it will be read again.")
         except OSError as exc:
             return self._problem(path, "rejected", f"{name} could not be read ({exc.strerror or exc}).")
         pending = self._pending.get(path)
