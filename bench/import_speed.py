@@ -27,8 +27,6 @@ import io
 import json
 import os
 import platform
-import resource
-import statistics
 import sys
 import tempfile
 import time
@@ -44,6 +42,7 @@ from typing import Any
 
 import fitparse
 
+from bench.common import Meter, cpu_fields, cpu_note, format_table, load, log, median, utc_now, verdict
 from recovery.ingest import ingest_inputs
 from recovery.inputs import iter_inputs
 from recovery.parsers.fit import decode
@@ -62,16 +61,6 @@ SYNTHETIC_FIRST_START = datetime(2024, 1, 1, 6, 0, tzinfo=UTC)
 SYNTHETIC_DURATION_S = 3600.0
 WRITERS: dict[str, Callable[[SyntheticRun], bytes]] = {"fit": to_fit, "gpx": to_gpx, "tcx": to_tcx}
 MB = 1_000_000
-
-
-def log(message: str) -> None:
-    """Progress goes to stderr so the report on stdout stays clean."""
-    print(message, file=sys.stderr, flush=True)
-
-
-def utc_now() -> datetime:
-    """The importer's clock: an aware UTC datetime."""
-    return datetime.now(UTC)
 
 
 # --------------------------------------------------------------------------- inputs
@@ -178,49 +167,6 @@ def build_archive(folder: Path, count: int) -> Archive:
 # --------------------------------------------------------------------------- measurements
 
 
-class Meter:
-    """Wall time over a `with` block, and the CPU time spent in it by us and by the rest of the machine.
-
-    `own_cpu_s` counts this process and its finished children (the import's workers). `other_cpu_s`
-    is every other busy CPU second on the machine (Linux /proc/stat, steal included): on a shared
-    machine it tells a slow pass that had to share the cores from a slow import.
-    """
-
-    def __init__(self) -> None:
-        self.started = 0.0
-        self.seconds = 0.0
-        self.own_cpu_s = 0.0
-        self.other_cpu_s: float | None = None
-        self._own = 0.0
-        self._busy: float | None = None
-
-    def __enter__(self) -> Meter:
-        self._own, self._busy, self.started = own_cpu(), machine_busy_cpu(), time.perf_counter()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.seconds = time.perf_counter() - self.started
-        self.own_cpu_s = own_cpu() - self._own
-        busy = machine_busy_cpu()
-        if busy is not None and self._busy is not None:
-            self.other_cpu_s = max(0.0, busy - self._busy - self.own_cpu_s)
-
-
-def own_cpu() -> float:
-    """CPU seconds of this process and of its children that have ended."""
-    me, kids = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
-    return me.ru_utime + me.ru_stime + kids.ru_utime + kids.ru_stime
-
-
-def machine_busy_cpu() -> float | None:
-    """Busy CPU seconds of all cores since boot (not idle, not waiting for I/O), or None off Linux."""
-    try:
-        ticks = [int(x) for x in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:9]]
-    except (OSError, ValueError):
-        return None
-    return (sum(ticks) - ticks[3] - ticks[4]) / os.sysconf("SC_CLK_TCK")
-
-
 @dataclass(frozen=True)
 class DecodePass:
     """One pass of a decoder over the FIT files."""
@@ -312,18 +258,6 @@ def check_synthetic(result: ImportPass, archive: Archive, workers: int) -> None:
 # --------------------------------------------------------------------------- report
 
 
-def median(values: Sequence[float]) -> float:
-    return statistics.median(values)
-
-
-def cpu_fields(passes: Sequence[ImportPass] | Sequence[DecodePass]) -> dict[str, Any]:
-    """Per pass: CPU seconds used by the benchmark (workers included) and by other processes."""
-    return {
-        "own_cpu_s": [round(p.own_cpu_s, 2) for p in passes],
-        "other_cpu_s": [None if p.other_cpu_s is None else round(p.other_cpu_s, 2) for p in passes],
-    }
-
-
 def summarise_decode(passes: Sequence[DecodePass], size: int) -> dict[str, Any]:
     """Median time and MB/s of a decoder's passes over the FIT files."""
     seconds = median([p.seconds for p in passes])
@@ -363,10 +297,6 @@ def summarise_synthetic(passes: Sequence[ImportPass], activities: int) -> dict[s
         "median_per_minute": round(activities / seconds * 60, 1),
         "outcomes": passes[0].outcomes,
     }
-
-
-def verdict(ok: bool) -> str:
-    return "PASS" if ok else "FAIL"
 
 
 def table_rows(m: dict[str, Any], real: RealSet, archive: Archive) -> list[dict[str, str]]:
@@ -415,21 +345,6 @@ def table_rows(m: dict[str, Any], real: RealSet, archive: Archive) -> list[dict[
             }
         )
     return rows
-
-
-def format_table(rows: Sequence[dict[str, str]]) -> str:
-    """A plain fixed-width table."""
-    heads = ["measurement", "median", "target", "ratio", "result"]
-    widths = [max(len(h), *(len(r[h]) for r in rows)) for h in heads]
-    line = "  ".join("-" * w for w in widths)
-    out = ["  ".join(h.ljust(w) for h, w in zip(heads, widths, strict=True)), line]
-    out += ["  ".join(r[h].ljust(w) for h, w in zip(heads, widths, strict=True)) for r in rows]
-    return "\n".join(out)
-
-
-def cpu_note(summary: dict[str, Any]) -> str:
-    """'CPU s ours [..], others [..]' for the detail lines."""
-    return f"CPU s: ours {summary['own_cpu_s']}, other processes {summary['other_cpu_s']}"
 
 
 def print_report(report: dict[str, Any]) -> None:
@@ -496,10 +411,6 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     if args.repeat < 1 or args.synthetic < 1:
         parser.error("--repeat and --synthetic must be at least 1")
     return args
-
-
-def load() -> list[float]:
-    return [round(x, 2) for x in os.getloadavg()]
 
 
 def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
