@@ -50,7 +50,7 @@ RUN_MAX_SPEED = 5.6  # m/s, about 3:00 /km average
 RUN_MAX_BURST = 7.5  # m/s; a sustained top speed above this is wheels, not legs
 
 # Two records are the same activity when their time spans overlap this much
-# (of the shorter one) and their distances agree this closely.
+# (of the longer one) and their distances (or speeds) agree this closely.
 SAME_OVERLAP = 0.5
 SAME_DISTANCE_RATIO = 0.25
 SAME_DISTANCE_SLACK_M = 500.0
@@ -210,29 +210,37 @@ def activity_span(run: Run) -> tuple[datetime, datetime] | None:
 
 
 def is_same_activity(a: Run, b: Run) -> bool:
-    """Two files record the same activity: overlapping in time, similar in distance.
+    """Two files record the same activity: overlapping in time, at a similar speed.
 
     Start time and sport alone would merge two short runs on one morning; a
-    hash alone misses the same run exported as FIT and as GPX. So: the time
-    spans must overlap by at least half of the shorter one, and the distances
-    must agree within 25 % or 500 m (a GPX re-measured from its points often
-    differs from the watch's own figure by more than a few percent).
+    hash alone misses the same run exported as FIT and as GPX. So the time
+    spans must overlap by at least half of the *longer* one (a watch left
+    recording for days swallows nothing), and the distances must agree
+    within 500 m or, scaled by each record's own span, within 25 %: a copy
+    re-synced with ten more minutes is the same run at the same speed, and a
+    GPX re-measured from its points often differs from the watch's figure by
+    more than a few percent.
     """
     span_a, span_b = activity_span(a), activity_span(b)
     if span_a is None or span_b is None:
         return False
+    length_a = (span_a[1] - span_a[0]).total_seconds()
+    length_b = (span_b[1] - span_b[0]).total_seconds()
     overlap = (min(span_a[1], span_b[1]) - max(span_a[0], span_b[0])).total_seconds()
-    shorter = min((span_a[1] - span_a[0]).total_seconds(), (span_b[1] - span_b[0]).total_seconds())
-    if shorter <= 0:
+    if min(length_a, length_b) <= 0:
         # Zero-length records: the same only if they start at the same second.
         if abs((span_a[0] - span_b[0]).total_seconds()) > 1:
             return False
-    elif overlap < SAME_OVERLAP * shorter:
+    elif overlap < SAME_OVERLAP * max(length_a, length_b):
         return False
     if a.distance_m is None or b.distance_m is None:
         return True
-    gap = abs(a.distance_m - b.distance_m)
-    return gap <= SAME_DISTANCE_SLACK_M or gap <= SAME_DISTANCE_RATIO * max(a.distance_m, b.distance_m)
+    if abs(a.distance_m - b.distance_m) <= SAME_DISTANCE_SLACK_M:
+        return True
+    if min(length_a, length_b) <= 0:
+        return False
+    speed_a, speed_b = a.distance_m / length_a, b.distance_m / length_b
+    return abs(speed_a - speed_b) <= SAME_DISTANCE_RATIO * max(speed_a, speed_b)
 
 
 def richness(run: Run) -> tuple[int, ...]:

@@ -26,6 +26,7 @@ from recovery.inputs import iter_inputs
 from recovery.parsers import read_path
 from recovery.store import Store, default_database_url, utcnow
 from recovery.summary import human_summary, inspect_json, one_line, stored_json
+from watchers.rules import DEFAULT_INTERVAL_S
 
 SUMMARY_WORDS = {
     "imported": ("imported", "imported"),
@@ -207,7 +208,9 @@ def log(ctx: click.Context, as_json: bool, since: str | None, limit: int | None)
 
 @cli.command()
 @click.argument("folders", nargs=-1, type=click.Path(path_type=Path))
-@click.option("--interval", type=float, default=2.0, show_default=True, help="Seconds between looks at a folder.")
+@click.option(
+    "--interval", type=float, default=DEFAULT_INTERVAL_S, show_default=True, help="Seconds between looks at a folder."
+)
 @click.pass_context
 def watch(ctx: click.Context, folders: tuple[Path, ...], interval: float) -> None:
     """Watch folders in the foreground and import each new run once (Ctrl-C to stop).

@@ -196,7 +196,8 @@ class Store:
         """path -> (size, mtime_ns) for every ledger entry below a folder."""
         t = schema.seen_files
         prefix = under.rstrip("/") + "/"
-        query = select(t.c.path, t.c.size, t.c.mtime_ns).where(t.c.path.startswith(prefix, autoescape=True))
+        # substr, not LIKE: LIKE ignores case on SQLite, and folder names do not.
+        query = select(t.c.path, t.c.size, t.c.mtime_ns).where(func.substr(t.c.path, 1, len(prefix)) == prefix)
         with self.engine.connect() as conn:
             return {path: (size, mtime) for path, size, mtime in conn.execute(query)}
 

@@ -254,3 +254,43 @@ def test_a_file_replaced_while_being_read_is_not_taken_half_old(tmp_path: Path) 
     assert _read(str(path), path.stat().st_size) == path.read_bytes()
     with pytest.raises(_Changed):
         _read(str(path), path.stat().st_size - 10)  # it grew after we looked
+
+
+def _age(folder: Path, seconds: float = 60) -> None:
+    """Make a folder look untouched for a while, as a watch's mount is between syncs."""
+    old = time.time() - seconds
+    os.utime(folder, (old, old))
+
+
+def test_a_new_file_in_a_quiet_folder_is_noticed_at_once(sqlite_store: Store, tmp_path: Path) -> None:
+    (tmp_path / "old.fit").write_bytes(_fit(8))
+    _age(tmp_path)
+    scanner = _scanner(sqlite_store, tmp_path)
+    scanner.scan()
+    assert scanner.scan() == []
+    (tmp_path / "new.fit").write_bytes(_fit(9))  # creating a file touches its folder
+    assert [o.outcome for o in scanner.scan()] == ["imported"]
+
+
+def test_a_file_rewritten_in_place_is_noticed_by_the_next_full_sweep(sqlite_store: Store, tmp_path: Path) -> None:
+    from watchers.scanner import FULL_SWEEP_EVERY
+
+    path = tmp_path / "run.fit"
+    path.write_bytes(_fit(12, minutes=10))
+    _age(tmp_path)
+    scanner = _scanner(sqlite_store, tmp_path)
+    scanner.scan()
+    path.write_bytes(_fit(12, minutes=15))  # in place: the folder's time does not change
+    _age(tmp_path)
+    outcomes = [o.outcome for _ in range(FULL_SWEEP_EVERY) for o in scanner.scan()]
+    assert outcomes == ["duplicate"]
+    (run,) = sqlite_store.runs()
+    assert run.run.elapsed_s == pytest.approx(900)
+
+
+def test_the_ledger_of_one_folder_is_not_mixed_with_a_folder_differing_in_case(sqlite_store: Store) -> None:
+    from recovery.store import SeenFile
+
+    sqlite_store.mark_seen(SeenFile("/data/runs/a.fit", 1, 1), now=_clock())
+    sqlite_store.mark_seen(SeenFile("/data/RUNS/b.fit", 1, 1), now=_clock())
+    assert set(sqlite_store.seen_files("/data/RUNS")) == {"/data/RUNS/b.fit"}

@@ -21,6 +21,8 @@ TEMP_SUFFIXES = (".tmp", ".temp", ".crdownload", ".part", ".partial", ".download
 IGNORED_FOLDERS = {".stversions", ".stfolder", ".dropbox.cache", ".sync", ".trash", "$recycle.bin", "__macosx"}
 #: Where a Garmin watch keeps its activities on its USB mount, relative to the mount.
 GARMIN_ACTIVITY_FOLDERS = ("GARMIN/Activity", "Primary/GARMIN/Activity", "GARMIN/ACTIVITY")
+#: Seconds between two looks at a folder.
+DEFAULT_INTERVAL_S = 2.0
 #: A file that stays cut short this long is treated as finished (and rejected plainly).
 GIVE_UP_INCOMPLETE_S = 120.0
 

@@ -26,6 +26,11 @@ from watchers import rules
 
 #: Seconds between the two looks that decide a new file has stopped changing.
 SETTLE_S = 0.5
+#: Every this many scans, every file is looked at, not only those in changed folders.
+FULL_SWEEP_EVERY = 15
+#: A folder modified less than this long before it was listed is listed again
+#: (FAT and exFAT, as on a watch's USB mount, keep times to 2 seconds).
+FOLDER_CLOCK_SLACK_S = 2.5
 
 
 @dataclass
@@ -49,6 +54,9 @@ class FolderScanner:
     _pending: dict[str, _Pending] = field(default_factory=dict)
     _available: bool | None = None
     _problems: set[tuple[str, str]] = field(default_factory=set)
+    #: folder -> (its mtime when listed, subfolders): unchanged folders are not listed again.
+    _folders: dict[str, tuple[int, list[str]]] = field(default_factory=dict)
+    _scans: int = 0
 
     def scan(self) -> list[FileOutcome]:
         """Look once; return what became of each file handled this time."""
@@ -57,7 +65,16 @@ class FolderScanner:
             return []
         if self._known is None:
             self._known = self.store.seen_files(str(self.folder))
-        fresh = [(path, st) for path, st in self._walk(root) if self._known.get(path) != st]
+        self._scans += 1
+        full = self._scans % FULL_SWEEP_EVERY == 1
+        listed = dict(self._walk(root, full=full))
+        for path in self._pending.keys() - listed.keys():  # in a folder not listed again
+            st = self._stat(path)
+            if st is not None:
+                listed[path] = st
+            else:
+                self._pending.pop(path, None)
+        fresh = [(path, st) for path, st in listed.items() if self._known.get(path) != st]
         if not fresh:
             return []
         now = self.monotonic()
@@ -146,8 +163,16 @@ class FolderScanner:
         self._available = available
         return available
 
-    def _walk(self, root: Path) -> Iterator[tuple[str, tuple[int, int]]]:
-        """(path, (size, mtime_ns)) of each candidate file, following symlinks but never in a loop."""
+    def _walk(self, root: Path, *, full: bool) -> Iterator[tuple[str, tuple[int, int]]]:
+        """(path, (size, mtime_ns)) of candidate files, following symlinks but never in a loop.
+
+        A folder whose modification time has not changed since it was last
+        listed (and was already old then, so a coarse FAT clock cannot hide a
+        change) gained, lost and renamed no file: it is not listed again. A
+        file rewritten in place does not touch its folder, so every
+        FULL_SWEEP_EVERY scans every folder is listed and every file looked at.
+        """
+        known = self._known or {}
         seen_dirs: set[tuple[int, int]] = set()
         stack = [str(root)]
         while stack:
@@ -157,18 +182,31 @@ class FolderScanner:
                 if (st.st_dev, st.st_ino) in seen_dirs:
                     continue
                 seen_dirs.add((st.st_dev, st.st_ino))
+                remembered = self._folders.get(folder)
+                if not full and remembered is not None and remembered[0] == st.st_mtime_ns:
+                    stack.extend(remembered[1])
+                    continue
+                listed_at = time.time()
+                subfolders = []
                 with os.scandir(folder) as entries:
                     for entry in entries:
                         try:
+                            name = entry.name
                             if entry.is_dir():
-                                if not rules.is_ignored_folder(entry.name):
-                                    stack.append(entry.path)
-                            elif rules.is_watched_file(entry.name):
+                                if not rules.is_ignored_folder(name):
+                                    subfolders.append(entry.path)
+                            elif entry.path in known or rules.is_watched_file(name):
                                 est = entry.stat()
                                 yield entry.path, (est.st_size, est.st_mtime_ns)
                         except OSError as exc:
                             self._os_problem(entry.path, exc)
+                stack.extend(subfolders)
+                if st.st_mtime_ns / 1e9 < listed_at - FOLDER_CLOCK_SLACK_S:
+                    self._folders[folder] = (st.st_mtime_ns, subfolders)
+                else:
+                    self._folders.pop(folder, None)  # changed just now: list it again next time
             except OSError as exc:
+                self._folders.pop(folder, None)
                 self._os_problem(folder, exc)
 
     def _stat(self, path: str) -> tuple[int, int] | None:

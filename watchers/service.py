@@ -20,10 +20,8 @@ from apscheduler.schedulers.blocking import BlockingScheduler
 
 from recovery.ingest import FileOutcome
 from recovery.store import Store
+from watchers.rules import DEFAULT_INTERVAL_S
 from watchers.scanner import FolderScanner
-
-#: Seconds between two looks at a folder.
-DEFAULT_INTERVAL_S = 2.0
 
 log = logging.getLogger(__name__)
 
