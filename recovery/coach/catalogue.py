@@ -1,0 +1,251 @@
+"""The stretch catalogue: a YAML file a coach edits, checked thoroughly on load.
+
+A mistake in the file is reported as one sentence naming the file, the line
+and the field at fault, so a physiotherapist can fix it without reading code.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+DEFAULT_CATALOGUE = Path(__file__).with_name("catalogue.yaml")
+
+PHASES = ("warmup", "cooldown", "strength")
+#: Which kind of movement each phase uses.
+KIND_OF_PHASE = {"warmup": "dynamic", "cooldown": "static", "strength": "strength"}
+AREAS = ("lower_back", "spine", "hips", "hip_flexors", "hamstrings", "glutes", "core", "obliques")
+#: Static holds after a run: the guide's 20 to 30 seconds.
+STATIC_HOLD_S = (20, 30)
+#: Reasonable bounds for the rest, to catch typos (300 reps, 3000 s).
+DYNAMIC_REPS = (4, 20)
+STRENGTH_HOLD_S = (10, 90)
+STRENGTH_REPS = (1, 20)
+GENTLE_MIN_HOLD_S = 10
+
+_ID = re.compile(r"^[a-z][a-z0-9_]{1,40}$")
+_FIELDS = {"id", "name", "phase", "kind", "targets", "hold_s", "reps", "per_side", "steps", "cues", "avoid", "gentle"}
+_REQUIRED = ("id", "name", "phase", "kind", "targets", "per_side", "steps", "cues", "avoid")
+_GENTLE_FIELDS = {"name", "hold_s", "reps", "steps"}
+
+
+class CatalogueError(ValueError):
+    """The catalogue file is wrong; the message names the file, line and field."""
+
+
+@dataclass(frozen=True)
+class Variant:
+    """The gentler way to do a movement, for a sore back."""
+
+    name: str
+    steps: tuple[str, ...]
+    hold_s: int | None
+    reps: int | None
+
+
+@dataclass(frozen=True)
+class Movement:
+    """One stretch or exercise of the catalogue."""
+
+    id: str
+    name: str
+    phase: str
+    kind: str
+    targets: tuple[str, ...]
+    hold_s: int | None
+    reps: int | None
+    per_side: bool
+    steps: tuple[str, ...]
+    cues: tuple[str, ...]
+    avoid: tuple[str, ...]
+    gentle: Variant | None
+
+    @property
+    def sides(self) -> int:
+        return 2 if self.per_side else 1
+
+
+@dataclass(frozen=True)
+class Catalogue:
+    movements: tuple[Movement, ...]
+
+    def by_id(self, movement_id: str) -> Movement:
+        for movement in self.movements:
+            if movement.id == movement_id:
+                return movement
+        raise KeyError(movement_id)
+
+    def phase(self, phase: str) -> tuple[Movement, ...]:
+        return tuple(m for m in self.movements if m.phase == phase)
+
+
+def load_catalogue(path: Path | str = DEFAULT_CATALOGUE) -> Catalogue:
+    """Read and check the catalogue; raise CatalogueError naming the line at fault."""
+    path = Path(path)
+    text = path.read_text(encoding="utf-8")
+    return parse_catalogue(text, str(path))
+
+
+def parse_catalogue(text: str, filename: str = "catalogue.yaml") -> Catalogue:
+    try:
+        root = yaml.compose(text, Loader=yaml.SafeLoader)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        line = mark.line + 1 if mark is not None else 1
+        problem = getattr(exc, "problem", None) or str(exc)
+        raise CatalogueError(f"{filename}, line {line}: the file is not valid YAML ({problem})") from exc
+    if not isinstance(root, yaml.SequenceNode):
+        line = root.start_mark.line + 1 if root is not None else 1
+        raise CatalogueError(
+            f"{filename}, line {line}: the file must be a list of movements, each starting with '- id:'"
+        )
+    movements = []
+    seen: dict[str, int] = {}
+    for entry in root.value:
+        movement = _movement(entry, filename)
+        line = entry.start_mark.line + 1
+        if movement.id in seen:
+            raise CatalogueError(
+                f"{filename}, line {line}, field 'id': '{movement.id}' is already used on line {seen[movement.id]}"
+            )
+        seen[movement.id] = line
+        movements.append(movement)
+    for phase in PHASES:
+        if not any(m.phase == phase for m in movements):
+            raise CatalogueError(f"{filename}, line 1: no movement has phase '{phase}'; the coach needs at least one")
+    return Catalogue(tuple(movements))
+
+
+class _Entry:
+    """One mapping of the file, with the line of each key, for error messages."""
+
+    def __init__(self, node: yaml.Node, filename: str, what: str) -> None:
+        self.filename = filename
+        self.line = node.start_mark.line + 1
+        if not isinstance(node, yaml.MappingNode):
+            raise CatalogueError(f"{filename}, line {self.line}: {what} must be a set of 'field: value' lines")
+        self.values: dict[str, Any] = {}
+        self.lines: dict[str, int] = {}
+        self.nodes: dict[str, yaml.Node] = {}
+        constructor = yaml.SafeLoader("")
+        for key_node, value_node in node.value:
+            key = str(key_node.value)
+            if key in self.values:
+                raise CatalogueError(f"{filename}, line {key_node.start_mark.line + 1}, field '{key}': given twice")
+            self.lines[key] = key_node.start_mark.line + 1
+            self.nodes[key] = value_node
+            self.values[key] = constructor.construct_object(value_node, deep=True)
+
+    def fail(self, field: str, problem: str) -> CatalogueError:
+        line = self.lines.get(field, self.line)
+        return CatalogueError(f"{self.filename}, line {line}, field '{field}': {problem}")
+
+    def text(self, field: str) -> str:
+        value = self.values.get(field)
+        if not isinstance(value, str) or not value.strip():
+            raise self.fail(field, "must be some text")
+        return value.strip()
+
+    def texts(self, field: str, *, required: bool = True) -> tuple[str, ...]:
+        value = self.values.get(field)
+        if value is None and not required:
+            return ()
+        if not isinstance(value, list) or not value or not all(isinstance(v, str) and v.strip() for v in value):
+            raise self.fail(field, "must be a list of one or more lines of text, each starting with '- '")
+        return tuple(v.strip() for v in value)
+
+    def number(self, field: str, bounds: tuple[int, int]) -> int | None:
+        value = self.values.get(field)
+        if value is None:
+            return None
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise self.fail(field, f"must be a whole number, not {value!r}")
+        low, high = bounds
+        if not low <= value <= high:
+            raise self.fail(field, f"must be between {low} and {high}, not {value}")
+        return value
+
+
+def _movement(node: yaml.Node, filename: str) -> Movement:
+    e = _Entry(node, filename, "each movement")
+    for key in e.values:
+        if key not in _FIELDS:
+            raise e.fail(key, f"is not a field the coach knows (known: {', '.join(sorted(_FIELDS))})")
+    for key in _REQUIRED:
+        if key not in e.values:
+            raise CatalogueError(f"{filename}, line {e.line}, field '{key}': missing from this movement")
+    movement_id = e.text("id")
+    if not _ID.match(movement_id):
+        raise e.fail("id", f"'{movement_id}' must be lower-case letters, digits and underscores")
+    phase = e.text("phase")
+    if phase not in PHASES:
+        raise e.fail("phase", f"must be one of {', '.join(PHASES)}, not '{phase}'")
+    kind = e.text("kind")
+    if kind != KIND_OF_PHASE[phase]:
+        raise e.fail("kind", f"a {phase} movement must be '{KIND_OF_PHASE[phase]}', not '{kind}'")
+    targets = e.values["targets"]
+    if not isinstance(targets, list) or not targets:
+        raise e.fail("targets", f"must be a list such as [lower_back, hips]; known areas: {', '.join(AREAS)}")
+    for area in targets:
+        if area not in AREAS:
+            raise e.fail("targets", f"'{area}' is not a known area ({', '.join(AREAS)})")
+    if not isinstance(e.values["per_side"], bool):
+        raise e.fail("per_side", "must be true or false")
+    hold_s, reps = _dose(e, kind)
+    gentle = _gentle(e, kind, hold_s, reps) if "gentle" in e.values else None
+    return Movement(
+        id=movement_id,
+        name=e.text("name"),
+        phase=phase,
+        kind=kind,
+        targets=tuple(targets),
+        hold_s=hold_s,
+        reps=reps,
+        per_side=e.values["per_side"],
+        steps=e.texts("steps"),
+        cues=e.texts("cues"),
+        avoid=e.texts("avoid"),
+        gentle=gentle,
+    )
+
+
+def _dose(e: _Entry, kind: str) -> tuple[int | None, int | None]:
+    """How long or how many, by kind: holds for static, reps for dynamic, either for strength."""
+    if kind == "static":
+        if "reps" in e.values:
+            raise e.fail("reps", "a static stretch is held, not repeated: give hold_s only")
+        if "hold_s" not in e.values:
+            raise CatalogueError(f"{e.filename}, line {e.line}, field 'hold_s': missing (a hold of 20 to 30 s)")
+        return e.number("hold_s", STATIC_HOLD_S), None
+    if kind == "dynamic":
+        if "hold_s" in e.values:
+            raise e.fail("hold_s", "a dynamic warm-up move keeps moving: give reps only")
+        if "reps" not in e.values:
+            raise CatalogueError(f"{e.filename}, line {e.line}, field 'reps': missing")
+        return None, e.number("reps", DYNAMIC_REPS)
+    hold_s, reps = e.number("hold_s", STRENGTH_HOLD_S), e.number("reps", STRENGTH_REPS)
+    if hold_s is None and reps is None:
+        raise CatalogueError(f"{e.filename}, line {e.line}, field 'reps': a strength exercise needs reps or hold_s")
+    return hold_s, reps
+
+
+def _gentle(e: _Entry, kind: str, hold_s: int | None, reps: int | None) -> Variant:
+    g = _Entry(e.nodes["gentle"], e.filename, "'gentle'")
+    for key in g.values:
+        if key not in _GENTLE_FIELDS:
+            raise g.fail(key, f"is not a field of a gentle version (known: {', '.join(sorted(_GENTLE_FIELDS))})")
+    g_hold = g.number("hold_s", (GENTLE_MIN_HOLD_S, hold_s)) if hold_s is not None else None
+    if hold_s is None and "hold_s" in g.values:
+        raise g.fail("hold_s", "the standard movement has no hold, so the gentle one cannot have one")
+    g_reps = g.number("reps", (1, reps)) if reps is not None else None
+    if reps is None and "reps" in g.values:
+        raise g.fail("reps", "the standard movement has no reps, so the gentle one cannot have any")
+    if kind == "static" and g_hold is None:
+        raise CatalogueError(f"{e.filename}, line {g.line}, field 'hold_s': the gentle hold is missing")
+    if kind != "static" and g_reps is None and g_hold is None:
+        raise CatalogueError(f"{e.filename}, line {g.line}, field 'reps': the gentle version needs reps or hold_s")
+    return Variant(name=g.text("name"), steps=g.texts("steps"), hold_s=g_hold, reps=g_reps)
