@@ -120,7 +120,7 @@ def parse_catalogue(text: str, filename: str = "catalogue.yaml") -> Catalogue:
     return Catalogue(tuple(movements))
 
 
-class _Entry:
+class YamlEntry:
     """One mapping of the file, with the line of each key, for error messages."""
 
     def __init__(self, node: yaml.Node, filename: str, what: str) -> None:
@@ -171,7 +171,7 @@ class _Entry:
 
 
 def _movement(node: yaml.Node, filename: str) -> Movement:
-    e = _Entry(node, filename, "each movement")
+    e = YamlEntry(node, filename, "each movement")
     for key in e.values:
         if key not in _FIELDS:
             raise e.fail(key, f"is not a field the coach knows (known: {', '.join(sorted(_FIELDS))})")
@@ -213,7 +213,7 @@ def _movement(node: yaml.Node, filename: str) -> Movement:
     )
 
 
-def _dose(e: _Entry, kind: str) -> tuple[int | None, int | None]:
+def _dose(e: YamlEntry, kind: str) -> tuple[int | None, int | None]:
     """How long or how many, by kind: holds for static, reps for dynamic, either for strength."""
     if kind == "static":
         if "reps" in e.values:
@@ -233,8 +233,8 @@ def _dose(e: _Entry, kind: str) -> tuple[int | None, int | None]:
     return hold_s, reps
 
 
-def _gentle(e: _Entry, kind: str, hold_s: int | None, reps: int | None) -> Variant:
-    g = _Entry(e.nodes["gentle"], e.filename, "'gentle'")
+def _gentle(e: YamlEntry, kind: str, hold_s: int | None, reps: int | None) -> Variant:
+    g = YamlEntry(e.nodes["gentle"], e.filename, "'gentle'")
     for key in g.values:
         if key not in _GENTLE_FIELDS:
             raise g.fail(key, f"is not a field of a gentle version (known: {', '.join(sorted(_GENTLE_FIELDS))})")
