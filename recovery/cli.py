@@ -20,6 +20,8 @@ from typing import Any
 import click
 
 from recovery import __version__
+from recovery.coach.discomfort import WHEN, WHERE, DiscomfortLog
+from recovery.coach.routine import Routine
 from recovery.errors import FileProblem
 from recovery.ingest import FileOutcome, ingest_inputs
 from recovery.inputs import iter_inputs
@@ -277,6 +279,187 @@ def folders_list(ctx: click.Context, as_json: bool) -> None:
         click.echo("No folders watched yet. Add one with: recovery folders add PATH")
     for p in paths:
         click.echo(f"{p}{'' if Path(p).is_dir() else '  (not available now)'}")
+
+
+def _when(text: str | None) -> datetime:
+    """--at: an ISO date or time (local times are taken as UTC), default now."""
+    if not text:
+        return utcnow()
+    try:
+        moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError as exc:
+        raise click.BadParameter(f"{text!r} is not a date or time such as 2026-11-24T07:30") from exc
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def _print_routine(routine: Routine, as_json: bool) -> None:
+    if as_json:
+        _print_json(routine.to_json())
+        return
+    title = {"cooldown": "Cool-down", "warmup": "Warm-up", "strength": "Strength"}[routine.phase]
+    click.echo(f"{title}: {routine.summary}" if routine.summary else title)
+    for n, item in enumerate(routine.items, 1):
+        dose = f"{item.hold_s} s" if item.hold_s and not item.reps else f"{item.reps} reps"
+        if item.hold_s and item.reps and item.kind == "strength":
+            dose = f"{item.reps} x {item.hold_s} s"
+        sides = " each side" if item.sides == 2 else ""
+        gentle = " (gentle)" if item.variant == "gentle" else ""
+        click.echo(f"  {n}. {item.name}{gentle}: {dose}{sides}")
+        for reason in item.reasons:
+            click.echo(f"       why: {reason}")
+    for note in routine.safety:
+        click.echo(f"  ! {note}")
+    if routine.referral is not None:
+        click.echo(f"\n{routine.referral.text}")
+        for reason in routine.referral.reasons:
+            click.echo(f"  - {reason}")
+
+
+@cli.command()
+@click.argument("run_id", type=int, required=False)
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@click.pass_context
+def cooldown(ctx: click.Context, run_id: int | None, as_json: bool) -> None:
+    """The cool-down for a run (default: the latest run), with the reasons for each stretch."""
+    from recovery.coaching import cooldown_for
+
+    with _store(ctx) as store:
+        routine = cooldown_for(store, run_id, utcnow())
+    if routine is None:
+        raise click.UsageError(
+            f"no run {run_id} is stored" if run_id is not None else "no runs yet: import one with `recovery import`"
+        )
+    _print_routine(routine, as_json)
+
+
+@cli.command()
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@click.pass_context
+def warmup(ctx: click.Context, as_json: bool) -> None:
+    """The dynamic warm-up for your next run."""
+    from recovery.coaching import warmup_for
+
+    with _store(ctx) as store:
+        _print_routine(warmup_for(store, utcnow()), as_json)
+
+
+@cli.group(invoke_without_command=True)
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@click.pass_context
+def strength(ctx: click.Context, as_json: bool) -> None:
+    """This week's strengthening suggestion (`strength done` logs a session)."""
+    if ctx.invoked_subcommand is not None:
+        return
+    from recovery.coaching import strength_for
+
+    with _store(ctx) as store:
+        _print_routine(strength_for(store, utcnow()), as_json)
+
+
+@strength.command("done")
+@click.option("--at", "at", help="When (default: now), e.g. 2026-11-24T18:30.")
+@click.pass_context
+def strength_done(ctx: click.Context, at: str | None) -> None:
+    """Log a strengthening session."""
+    moment = _when(at)
+    with _store(ctx) as store:
+        store.add_strength_session(moment)
+    click.echo(f"Strength session logged for {moment:%Y-%m-%d %H:%M} UTC.")
+
+
+@cli.group()
+def discomfort() -> None:
+    """Your lower-back discomfort log (0 = none, 10 = worst imaginable)."""
+
+
+@discomfort.command("add")
+@click.argument("score", type=click.IntRange(0, 10))
+@click.option("--when", "when", type=click.Choice(WHEN), default="after", show_default=True)
+@click.option("--where", "where", type=click.Choice(WHERE), default="central", show_default=True)
+@click.option("--red-flag", "red_flags", multiple=True, help="A warning sign you have (see `discomfort red-flags`).")
+@click.option("--note", help="Anything you want to remember about it.")
+@click.option("--at", "at", help="When (default: now), e.g. 2026-11-24T07:30.")
+@click.option("--json", "as_json", is_flag=True, help="Print the advice as JSON.")
+@click.pass_context
+def discomfort_add(
+    ctx: click.Context, score: int, when: str, where: str, red_flags: tuple[str, ...], note: str | None,
+    at: str | None, as_json: bool,
+) -> None:  # fmt: skip
+    """Log a discomfort SCORE from 0 to 10, and see whether to get it looked at."""
+    from recovery.coaching import coach_data, referral_now
+
+    known = coach_data().red_flags
+    for flag in red_flags:
+        if flag not in known:
+            raise click.BadParameter(f"{flag!r} is not one of: {', '.join(known)}", param_hint="--red-flag")
+    log = DiscomfortLog(_when(at), score, when, where, tuple(dict.fromkeys(red_flags)), note)
+    with _store(ctx) as store:
+        log_id = store.add_discomfort(log)
+        referral = referral_now(store, max(utcnow(), log.at))
+    if as_json:
+        _print_json({"id": log_id, "referral": None if referral is None else
+                     {"level": referral.level, "text": referral.text, "reasons": list(referral.reasons)}})  # fmt: skip
+        return
+    click.echo(f"Logged {score}/10 ({when}, {where}).")
+    if referral is not None:
+        click.echo(referral.text)
+        for reason in referral.reasons:
+            click.echo(f"  - {reason}")
+
+
+@discomfort.command("list")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@click.pass_context
+def discomfort_list(ctx: click.Context, as_json: bool) -> None:
+    """Every discomfort log, oldest first."""
+    with _store(ctx) as store:
+        logs = store.discomfort_logs()
+    if as_json:
+        rows = [
+            {"at": log.at.isoformat().replace("+00:00", "Z"), "score": log.score, "when": log.when,
+             "where": log.where, "red_flags": list(log.red_flags), "note": log.note}
+            for log in logs
+        ]  # fmt: skip
+        _print_json(rows)
+        return
+    if not logs:
+        click.echo("No discomfort logged yet. Log with: recovery discomfort add SCORE")
+    for log in logs:
+        flags = f"  red flags: {', '.join(log.red_flags)}" if log.red_flags else ""
+        click.echo(f"{log.at:%Y-%m-%d %H:%M}  {log.score:>2}/10  {log.when:<12} {log.where:<9}{flags}")
+
+
+@discomfort.command("red-flags")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+def discomfort_red_flags(as_json: bool) -> None:
+    """The warning-sign questions, with the names `--red-flag` takes."""
+    from recovery.coaching import coach_data
+
+    flags = coach_data().red_flags
+    if as_json:
+        _print_json([{"name": f.id, "question": f.question, "level": f.level} for f in flags.values()])
+        return
+    for flag in flags.values():
+        click.echo(f"{flag.id:<16} {flag.question}")
+
+
+@cli.command("profile")
+@click.option("--max-hr", type=click.IntRange(120, 240), help="Your maximum heart rate.")
+@click.option("--rest-hr", type=click.IntRange(25, 110), help="Your resting heart rate.")
+@click.option("--sex", type=click.Choice(["male", "female", "unset"]), help="For the load formula's weighting.")
+@click.pass_context
+def profile_cmd(ctx: click.Context, max_hr: int | None, rest_hr: int | None, sex: str | None) -> None:
+    """Show or set the heart-rate figures the training load is computed with."""
+    with _store(ctx) as store:
+        if max_hr is not None:
+            store.set_setting("max_hr", str(max_hr))
+        if rest_hr is not None:
+            store.set_setting("rest_hr", str(rest_hr))
+        if sex is not None:
+            store.set_setting("sex", None if sex == "unset" else sex)
+        values = store.settings()
+    for key, label in (("max_hr", "max heart rate"), ("rest_hr", "resting heart rate"), ("sex", "sex")):
+        click.echo(f"{label}: {values.get(key, 'not set (estimated)')}")
 
 
 def main() -> None:

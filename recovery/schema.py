@@ -115,3 +115,32 @@ watched_folders = Table(
     Column("path", Text, nullable=False, unique=True),
     Column("added_at", DateTime, nullable=False),
 )
+
+# The runner's lower-back log (0-10), with the red-flag answers.
+discomfort_logs = Table(
+    "discomfort_logs",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("at", DateTime, nullable=False),
+    Column("score", Integer, nullable=False),
+    Column("when_", String(20), nullable=False),
+    Column("where_", String(20), nullable=False),
+    Column("red_flags_json", Text, nullable=False),
+    Column("note", Text, nullable=True),
+    Index("ix_discomfort_logs_at", "at"),
+)
+
+strength_sessions = Table(
+    "strength_sessions",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("at", DateTime, nullable=False),
+)
+
+# Small key-value settings: max_hr, rest_hr, sex (and later units, time zone).
+settings = Table(
+    "settings",
+    metadata,
+    Column("key", String(50), primary_key=True),
+    Column("value", Text, nullable=False),
+)

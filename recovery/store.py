@@ -24,6 +24,7 @@ from sqlalchemy.engine import make_url
 
 from recovery import schema
 from recovery.classify import activity_span
+from recovery.coach.discomfort import DiscomfortLog
 from recovery.model import Lap, Leg, Run
 from recovery.streams import pack, unpack
 
@@ -223,6 +224,72 @@ class Store:
         with self.writing() as w:
             t = schema.watched_folders
             return w.conn.execute(t.delete().where(t.c.path == path)).rowcount > 0
+
+    # -- the runner's own logs and settings ---------------------------------
+
+    def add_discomfort(self, log: DiscomfortLog) -> int:
+        with self.writing() as w:
+            result = w.conn.execute(
+                schema.discomfort_logs.insert().values(
+                    at=_utc_naive(log.at),
+                    score=log.score,
+                    when_=log.when,
+                    where_=log.where,
+                    red_flags_json=json.dumps(list(log.red_flags)),
+                    note=log.note,
+                )
+            )
+            return int(result.inserted_primary_key[0])
+
+    def discomfort_logs(self, *, since: datetime | None = None) -> list[DiscomfortLog]:
+        """Oldest first."""
+        t = schema.discomfort_logs
+        query = select(t).order_by(t.c.at, t.c.id)
+        if since is not None:
+            query = query.where(t.c.at >= _utc_naive(since))
+        with self.engine.connect() as conn:
+            return [
+                DiscomfortLog(
+                    at=_aware(r["at"]),
+                    score=r["score"],
+                    when=r["when_"],
+                    where=r["where_"],
+                    red_flags=tuple(json.loads(r["red_flags_json"])),
+                    note=r["note"],
+                )
+                for r in conn.execute(query).mappings()
+            ]
+
+    def add_strength_session(self, at: datetime) -> None:
+        with self.writing() as w:
+            w.conn.execute(schema.strength_sessions.insert().values(at=_utc_naive(at)))
+
+    def strength_sessions(self) -> list[datetime]:
+        t = schema.strength_sessions
+        with self.engine.connect() as conn:
+            return [_aware(at) for at in conn.scalars(select(t.c.at).order_by(t.c.at))]
+
+    def settings(self) -> dict[str, str]:
+        with self.engine.connect() as conn:
+            return dict(conn.execute(select(schema.settings.c.key, schema.settings.c.value)).all())
+
+    def set_setting(self, key: str, value: str | None) -> None:
+        t = schema.settings
+        with self.writing() as w:
+            w.conn.execute(t.delete().where(t.c.key == key))
+            if value is not None:
+                w.conn.execute(t.insert().values(key=key, value=value))
+
+    def runs_between(self, start: datetime, end: datetime) -> list[StoredRun]:
+        """Activities starting in [start, end), oldest first (the coach's history)."""
+        t = schema.runs
+        query = (
+            select(t)
+            .where(t.c.start_time_utc >= _utc_naive(start), t.c.start_time_utc < _utc_naive(end))
+            .order_by(t.c.start_time_utc)
+        )
+        with self.engine.connect() as conn:
+            return [StoredRun(r["id"], row_to_run(r), ()) for r in conn.execute(query).mappings()]
 
     @staticmethod
     def _paths(conn: Connection, run_id: int) -> tuple[str, ...]:

@@ -1,0 +1,79 @@
+"""Gather what the coach needs from the store, and ask the (pure) coach.
+
+The CLI and the dashboard call these; all the deciding happens in
+`recovery.coach`, which never sees the database or the clock.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from functools import cache
+
+from recovery.coach.catalogue import Catalogue, load_catalogue
+from recovery.coach.discomfort import RedFlag, Referral, assess, load_red_flags
+from recovery.coach.load import Profile, classify_run, run_load
+from recovery.coach.routine import Routine, build_cooldown, build_strength, build_warmup
+from recovery.coach.weights import Weights, load_weights
+from recovery.store import Store
+
+#: How far back the coach looks for the runner's habits and "longest in N weeks".
+HISTORY = timedelta(days=365)
+DISCOMFORT_HISTORY = timedelta(days=60)
+
+
+@dataclass(frozen=True)
+class CoachData:
+    catalogue: Catalogue
+    weights: Weights
+    red_flags: dict[str, RedFlag]
+
+
+@cache
+def coach_data() -> CoachData:
+    """The coach's data files, loaded and checked once per process."""
+    return CoachData(load_catalogue(), load_weights(), load_red_flags())
+
+
+def profile(store: Store) -> Profile:
+    values = store.settings()
+
+    def number(key: str) -> int | None:
+        return int(values[key]) if values.get(key, "").isdigit() else None
+
+    return Profile(max_hr=number("max_hr"), rest_hr=number("rest_hr"), sex=values.get("sex") or None)
+
+
+def referral_now(store: Store, now: datetime) -> Referral | None:
+    data = coach_data()
+    return assess(store.discomfort_logs(since=now - DISCOMFORT_HISTORY), now, data.red_flags)
+
+
+def cooldown_for(store: Store, run_id: int | None, now: datetime) -> Routine | None:
+    """The cool-down for a stored run (default: the latest run); None if there is none."""
+    stored = store.run(run_id) if run_id is not None else next(iter(store.runs(limit=1, only_runs=True)), None)
+    if stored is None:
+        return None
+    data = coach_data()
+    run = stored.run
+    start = run.start_time_utc or now
+    history = [s.run for s in store.runs_between(start - HISTORY, start)]
+    runner = profile(store)
+    loads = [(r, run_load(r, runner, history)) for r in history]
+    run_class = classify_run(run, run_load(run, runner, history), loads, start)
+    logs = store.discomfort_logs(since=start - DISCOMFORT_HISTORY)
+    referral = assess(logs, now, data.red_flags)
+    return build_cooldown(run, run_class, logs, referral, data.catalogue, data.weights, run_id=stored.id)
+
+
+def warmup_for(store: Store, now: datetime) -> Routine:
+    data = coach_data()
+    logs = store.discomfort_logs(since=now - DISCOMFORT_HISTORY)
+    return build_warmup(logs, assess(logs, now, data.red_flags), data.catalogue, data.weights, now)
+
+
+def strength_for(store: Store, now: datetime) -> Routine:
+    data = coach_data()
+    logs = store.discomfort_logs(since=now - DISCOMFORT_HISTORY)
+    referral = assess(logs, now, data.red_flags)
+    return build_strength(store.strength_sessions(), logs, referral, data.catalogue, data.weights, now)

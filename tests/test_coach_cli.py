@@ -1,0 +1,81 @@
+"""The coach from the command line: cool-down, warm-up, strength and the discomfort log."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from click.testing import CliRunner
+
+from recovery.cli import cli
+
+DEMO = Path(__file__).resolve().parents[1] / "sample_runs" / "demo-easy-run.fit"
+
+
+def run_cli(db: Path, *args: str) -> tuple[int, str]:
+    result = CliRunner().invoke(cli, ["--db", str(db), *args])
+    return result.exit_code, result.output
+
+
+def test_the_cooldown_of_the_demo_run_as_json(tmp_path: Path) -> None:
+    db = tmp_path / "db.sqlite3"
+    run_cli(db, "import", str(DEMO))
+    code, out = run_cli(db, "cooldown", "--json")
+    routine = json.loads(out)
+    assert code == 0 and routine["phase"] == "cooldown" and routine["run_id"] == 1
+    assert 3 * 60 <= routine["total_s"] <= 7 * 60
+    assert all(20 <= i["hold_s"] <= 30 and i["kind"] == "static" and i["reasons"] for i in routine["items"])
+    assert routine["referral"] is None
+
+
+def test_the_cooldown_in_words_says_why(tmp_path: Path) -> None:
+    db = tmp_path / "db.sqlite3"
+    run_cli(db, "import", str(DEMO))
+    code, out = run_cli(db, "cooldown")
+    assert code == 0 and "Child's pose: 30 s" in out and "why:" in out and "no bouncing" in out
+
+
+def test_no_runs_yet_is_a_clear_error(tmp_path: Path) -> None:
+    code, out = run_cli(tmp_path / "db.sqlite3", "cooldown")
+    assert code == 2 and "no runs yet" in out
+
+
+def test_discomfort_8_brings_the_referral_and_a_red_flag_the_urgent_message(tmp_path: Path) -> None:
+    db = tmp_path / "db.sqlite3"
+    code, out = run_cli(db, "discomfort", "add", "8", "--when", "after", "--where", "one-side", "--json")
+    assert code == 0 and json.loads(out)["referral"]["level"] == "see-soon"
+    code, out = run_cli(db, "discomfort", "add", "3", "--red-flag", "bladder_bowel", "--json")
+    assert json.loads(out)["referral"]["level"] == "urgent"
+    run_cli(db, "import", str(DEMO))
+    _, out = run_cli(db, "cooldown", "--json")
+    assert json.loads(out)["items"] == []
+    _, out = run_cli(db, "discomfort", "list", "--json")
+    assert [entry["score"] for entry in json.loads(out)] == [8, 3]
+
+
+def test_an_unknown_red_flag_is_refused_with_the_names(tmp_path: Path) -> None:
+    code, out = run_cli(tmp_path / "db.sqlite3", "discomfort", "add", "3", "--red-flag", "headache")
+    assert code == 2 and "saddle_numbness" in out
+    _, out = run_cli(tmp_path / "db.sqlite3", "discomfort", "red-flags", "--json")
+    assert {f["name"] for f in json.loads(out)} >= {"saddle_numbness", "bladder_bowel", "night_pain"}
+
+
+def test_strength_is_suggested_until_two_sessions_are_logged(tmp_path: Path) -> None:
+    db = tmp_path / "db.sqlite3"
+    _, out = run_cli(db, "strength", "--json")
+    assert len(json.loads(out)["items"]) == 4
+    run_cli(db, "strength", "done")
+    yesterday = (datetime.now(UTC) - timedelta(days=1)).strftime("%Y-%m-%dT%H:%M:%S")
+    run_cli(db, "strength", "done", "--at", yesterday)
+    _, out = run_cli(db, "strength", "--json")
+    data = json.loads(out)
+    assert data["items"] == [] and "enough for this week" in data["safety"][0]
+
+
+def test_the_warmup_and_the_profile(tmp_path: Path) -> None:
+    db = tmp_path / "db.sqlite3"
+    _, out = run_cli(db, "warmup", "--json")
+    assert [i["kind"] for i in json.loads(out)["items"]] == ["dynamic"] * 4
+    code, out = run_cli(db, "profile", "--max-hr", "186", "--rest-hr", "48")
+    assert code == 0 and "max heart rate: 186" in out and "resting heart rate: 48" in out
