@@ -90,7 +90,8 @@ def load_catalogue(path: Path | str = DEFAULT_CATALOGUE) -> Catalogue:
     return parse_catalogue(text, str(path))
 
 
-def parse_catalogue(text: str, filename: str = "catalogue.yaml") -> Catalogue:
+def compose_list(text: str, filename: str, what: str) -> list[yaml.Node]:
+    """The entries of a YAML list, as nodes that remember their lines, for the coach's data files."""
     try:
         root = yaml.compose(text, Loader=yaml.SafeLoader)
     except yaml.YAMLError as exc:
@@ -98,14 +99,16 @@ def parse_catalogue(text: str, filename: str = "catalogue.yaml") -> Catalogue:
         line = mark.line + 1 if mark is not None else 1
         problem = getattr(exc, "problem", None) or str(exc)
         raise CatalogueError(f"{filename}, line {line}: the file is not valid YAML ({problem})") from exc
-    if not isinstance(root, yaml.SequenceNode):
+    if not isinstance(root, yaml.SequenceNode) or not root.value:
         line = root.start_mark.line + 1 if root is not None else 1
-        raise CatalogueError(
-            f"{filename}, line {line}: the file must be a list of movements, each starting with '- id:'"
-        )
+        raise CatalogueError(f"{filename}, line {line}: the file must be a list of {what}, each starting with '- id:'")
+    return list(root.value)
+
+
+def parse_catalogue(text: str, filename: str = "catalogue.yaml") -> Catalogue:
     movements = []
     seen: dict[str, int] = {}
-    for entry in root.value:
+    for entry in compose_list(text, filename, "movements"):
         movement = _movement(entry, filename)
         line = entry.start_mark.line + 1
         if movement.id in seen:

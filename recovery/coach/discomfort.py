@@ -21,9 +21,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 
-import yaml
-
-from recovery.coach.catalogue import CatalogueError, YamlEntry
+from recovery.coach.catalogue import YamlEntry, compose_list
 
 RED_FLAGS_FILE = Path(__file__).with_name("red_flags.yaml")
 WHEN = ("before", "after", "next-morning")
@@ -83,15 +81,9 @@ def load_red_flags(path: Path | str = RED_FLAGS_FILE) -> dict[str, RedFlag]:
     """Read the red-flag questions, checked like the catalogue (file, line and field on error)."""
     path = Path(path)
     filename = str(path)
-    try:
-        root = yaml.compose(path.read_text(encoding="utf-8"), Loader=yaml.SafeLoader)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        raise CatalogueError(f"{filename}, line {mark.line + 1 if mark else 1}: the file is not valid YAML") from exc
-    if not isinstance(root, yaml.SequenceNode) or not root.value:
-        raise CatalogueError(f"{filename}, line 1: the file must be a list of questions, each starting with '- id:'")
+    nodes = compose_list(path.read_text(encoding="utf-8"), filename, "questions")
     flags: dict[str, RedFlag] = {}
-    for node in root.value:
+    for node in nodes:
         e = YamlEntry(node, filename, "each red flag")
         for key in e.values:
             if key not in ("id", "question", "level"):

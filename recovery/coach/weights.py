@@ -6,9 +6,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import yaml
-
-from recovery.coach.catalogue import STATIC_HOLD_S, CatalogueError, YamlEntry
+from recovery.coach.catalogue import STATIC_HOLD_S, CatalogueError, YamlEntry, compose_list
 
 RULES_FILE = Path(__file__).with_name("rules.yaml")
 
@@ -53,15 +51,9 @@ _SCHEMA: dict[str, dict[str, tuple[Any, ...]]] = {
 def load_weights(path: Path | str = RULES_FILE) -> Weights:
     path = Path(path)
     filename = str(path)
-    try:
-        root = yaml.compose(path.read_text(encoding="utf-8"), Loader=yaml.SafeLoader)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        raise CatalogueError(f"{filename}, line {mark.line + 1 if mark else 1}: the file is not valid YAML") from exc
-    if not isinstance(root, yaml.SequenceNode):
-        raise CatalogueError(f"{filename}, line 1: the file must be a list of sections, each starting with '- id:'")
+    nodes = compose_list(path.read_text(encoding="utf-8"), filename, "sections")
     values: dict[str, Any] = {}
-    for node in root.value:
+    for node in nodes:
         e = YamlEntry(node, filename, "each section")
         section = e.text("id")
         if section not in _SCHEMA:
