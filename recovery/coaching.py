@@ -12,7 +12,7 @@ from functools import cache
 
 from recovery.coach.catalogue import Catalogue, load_catalogue
 from recovery.coach.discomfort import RedFlag, Referral, assess, load_red_flags
-from recovery.coach.load import Profile, classify_run, run_load
+from recovery.coach.load import Profile, classify_run, run_load, trend
 from recovery.coach.routine import Routine, build_cooldown, build_strength, build_warmup
 from recovery.coach.weights import Weights, load_weights
 from recovery.store import Store
@@ -60,10 +60,14 @@ def cooldown_for(store: Store, run_id: int | None, now: datetime) -> Routine | N
     history = [s.run for s in store.runs_between(start - HISTORY, start)]
     runner = profile(store)
     loads = [(r, run_load(r, runner, history)) for r in history]
-    run_class = classify_run(run, run_load(run, runner, history), loads, start)
+    load = run_load(run, runner, history)
+    run_class = classify_run(run, load, loads, start)
     logs = store.discomfort_logs(since=start - DISCOMFORT_HISTORY)
     referral = assess(logs, now, data.red_flags)
-    return build_cooldown(run, run_class, logs, referral, data.catalogue, data.weights, run_id=stored.id)
+    week = trend([(r.start_time_utc, ld.value) for r, ld in loads if r.start_time_utc] + [(start, load.value)], start)
+    notes = [week.description] if week.description else []
+    notes.extend(load.notes)
+    return build_cooldown(run, run_class, logs, referral, data.catalogue, data.weights, run_id=stored.id, notes=notes)
 
 
 def warmup_for(store: Store, now: datetime) -> Routine:

@@ -79,3 +79,21 @@ def test_the_warmup_and_the_profile(tmp_path: Path) -> None:
     assert [i["kind"] for i in json.loads(out)["items"]] == ["dynamic"] * 4
     code, out = run_cli(db, "profile", "--max-hr", "186", "--rest-hr", "48")
     assert code == 0 and "max heart rate: 186" in out and "resting heart rate: 48" in out
+
+
+def test_a_sudden_jump_in_load_is_described_never_predicted(tmp_path: Path) -> None:
+    from recovery.synthetic import make_run, to_fit
+
+    folder = tmp_path / "runs"
+    folder.mkdir()
+    start = datetime(2026, 10, 1, 7, 0, tzinfo=UTC)
+    for day in range(0, 28, 4):  # a light month: a 20-minute run every four days
+        (folder / f"easy-{day}.fit").write_bytes(to_fit(make_run(day, start + timedelta(days=day), duration_s=1200)))
+    for day in range(28, 34):  # then an hour every day for a week
+        (folder / f"big-{day}.fit").write_bytes(to_fit(make_run(day, start + timedelta(days=day), duration_s=3600)))
+    db = tmp_path / "db.sqlite3"
+    run_cli(db, "import", str(folder))
+    _, out = run_cli(db, "cooldown", "--json")
+    safety = " ".join(json.loads(out)["safety"])
+    assert "times your average week over the last four" in safety
+    assert "injur" not in safety.lower()

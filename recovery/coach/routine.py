@@ -170,8 +170,14 @@ def build_cooldown(
     weights: Weights,
     *,
     run_id: int | None = None,
+    notes: Sequence[str] = (),
 ) -> Routine:
-    """The cool-down for one run: items with reasons, the safety notes and any referral."""
+    """The cool-down for one run: items with reasons, the safety notes and any referral.
+
+    `notes` are facts about the load worth telling today (a sudden jump in
+    the week's load, heart-rate limits that were estimated); they follow the
+    safety notes.
+    """
     moment = run.end_time_utc or run.start_time_utc
     today = todays_discomfort(logs, moment, weights) if moment else None
     score = today.score if today else 0
@@ -258,6 +264,7 @@ def build_cooldown(
             "comes from tendon rehabilitation; using it for the back is a cautious borrowing.)"
         )
     safety.append(MISTAKES[_seed(run) % len(MISTAKES)])
+    safety.extend(notes)
     summary = f"{len(items)} stretches, about {round(total / 60)} minutes"
     return Routine(run_id, "cooldown", total, tuple(items), tuple(safety), referral, summary)
 
