@@ -27,7 +27,7 @@ from recovery.ingest import FileOutcome, ingest_inputs
 from recovery.inputs import iter_inputs
 from recovery.parsers import read_path
 from recovery.store import Store, default_database_url, utcnow
-from recovery.summary import human_summary, inspect_json, one_line, stored_json
+from recovery.summary import human_summary, inspect_json, iso_utc, one_line, stored_json
 from watchers.rules import DEFAULT_INTERVAL_S
 
 SUMMARY_WORDS = {
@@ -198,7 +198,7 @@ def log(ctx: click.Context, as_json: bool, since: str | None, limit: int | None)
                     "outcome": e.outcome,
                     "run_id": e.run_id,
                     "message": e.message,
-                    "at": e.at.isoformat().replace("+00:00", "Z"),
+                    "at": iso_utc(e.at),
                 }
                 for e in entries
             ]
@@ -397,8 +397,7 @@ def discomfort_add(
         log_id = store.add_discomfort(log)
         referral = referral_now(store, max(utcnow(), log.at))
     if as_json:
-        _print_json({"id": log_id, "referral": None if referral is None else
-                     {"level": referral.level, "text": referral.text, "reasons": list(referral.reasons)}})  # fmt: skip
+        _print_json({"id": log_id, "referral": None if referral is None else referral.to_json()})
         return
     click.echo(f"Logged {score}/10 ({when}, {where}).")
     if referral is not None:
@@ -416,7 +415,7 @@ def discomfort_list(ctx: click.Context, as_json: bool) -> None:
         logs = store.discomfort_logs()
     if as_json:
         rows = [
-            {"at": log.at.isoformat().replace("+00:00", "Z"), "score": log.score, "when": log.when,
+            {"at": iso_utc(log.at), "score": log.score, "when": log.when,
              "where": log.where, "red_flags": list(log.red_flags), "note": log.note}
             for log in logs
         ]  # fmt: skip

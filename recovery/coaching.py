@@ -12,7 +12,7 @@ from functools import cache
 
 from recovery.coach.catalogue import Catalogue, load_catalogue
 from recovery.coach.discomfort import RedFlag, Referral, assess, load_red_flags
-from recovery.coach.load import Profile, classify_run, run_load, trend
+from recovery.coach.load import Profile, classify_run, heart_limits, run_load, trend
 from recovery.coach.routine import Routine, build_cooldown, build_strength, build_warmup
 from recovery.coach.weights import Weights, load_weights
 from recovery.store import Store
@@ -58,7 +58,10 @@ def cooldown_for(store: Store, run_id: int | None, now: datetime) -> Routine | N
     run = stored.run
     start = run.start_time_utc or now
     history = [s.run for s in store.runs_between(start - HISTORY, start)]
-    runner = profile(store)
+    # Estimate missing heart limits once for the whole history, not once per run.
+    told = profile(store)
+    max_hr, rest_hr, limit_notes = heart_limits(told, history)
+    runner = Profile(max_hr=max_hr, rest_hr=rest_hr, sex=told.sex)
     loads = [(r, run_load(r, runner, history)) for r in history]
     load = run_load(run, runner, history)
     run_class = classify_run(run, load, loads, start)
@@ -66,7 +69,7 @@ def cooldown_for(store: Store, run_id: int | None, now: datetime) -> Routine | N
     referral = assess(logs, now, data.red_flags)
     week = trend([(r.start_time_utc, ld.value) for r, ld in loads if r.start_time_utc] + [(start, load.value)], start)
     notes = [week.description] if week.description else []
-    notes.extend(load.notes)
+    notes.extend((*limit_notes, *load.notes))
     return build_cooldown(run, run_class, logs, referral, data.catalogue, data.weights, run_id=stored.id, notes=notes)
 
 

@@ -29,8 +29,6 @@ from recovery.store import SeenFile, Store, Writer
 MAX_PENDING_FILES = 64
 MAX_PENDING_BYTES = 256 * 1024 * 1024
 
-OUTCOMES = ("imported", "duplicate", "not_a_run", "rejected")
-
 
 @dataclass(frozen=True)
 class Parsed:

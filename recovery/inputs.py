@@ -18,7 +18,7 @@ from pathlib import Path, PurePosixPath
 
 from recovery.errors import FileRejected
 from recovery.model import ActivityHint
-from recovery.parsers import MAX_FILE_BYTES
+from recovery.parsers import MAX_FILE_BYTES, read_file
 
 #: Extensions looked at when walking folders and archives (case-insensitive).
 #: A file named on the command line is always tried, whatever its name.
@@ -65,17 +65,6 @@ def iter_inputs(paths: list[str | Path]) -> Iterator[InputFile]:
             yield from _archive(str(path), lambda p=path: zipfile.ZipFile(p), depth=1)
         else:
             yield InputFile(str(path), lambda p=path: read_file(p))
-
-
-def read_file(path: Path) -> bytes:
-    """Read a file read-only, refusing it before reading if it is too big."""
-    size = path.stat().st_size
-    if size > MAX_FILE_BYTES:
-        raise FileRejected(
-            path.name, f"is {size / 2**20:.0f} MB, above the {MAX_FILE_BYTES // 2**20} MB limit for one activity"
-        )
-    with open(path, "rb") as handle:
-        return handle.read(MAX_FILE_BYTES + 1)
 
 
 def _walk(folder: Path) -> Iterator[InputFile]:

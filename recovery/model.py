@@ -27,7 +27,6 @@ SPORTS = (
 RUNNING_SPORTS = frozenset({"run", "trail_run", "treadmill_run", "track_run"})
 #: Sports whose cadence is counted in steps (FIT stores half of it).
 FOOT_SPORTS = RUNNING_SPORTS | {"walk", "hike"}
-FORMATS = ("fit", "gpx", "tcx")
 
 
 @dataclass(frozen=True)
@@ -115,10 +114,6 @@ class Run:
             return None
         span = self.elapsed_s if self.elapsed_s is not None else self.moving_s
         return self.start_time_utc + timedelta(seconds=span or 0.0)
-
-    @property
-    def sample_count(self) -> int:
-        return len(self.streams)
 
     def replace(self, **changes: object) -> Run:
         return dataclasses.replace(self, **changes)

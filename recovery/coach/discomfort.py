@@ -60,6 +60,9 @@ class Referral:
     text: str
     reasons: tuple[str, ...]
 
+    def to_json(self) -> dict[str, object]:
+        return {"level": self.level, "text": self.text, "reasons": list(self.reasons)}
+
 
 TEXTS = {
     "urgent": (

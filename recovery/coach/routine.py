@@ -105,9 +105,7 @@ class Routine:
                 for i in self.items
             ],
             "safety": list(self.safety),
-            "referral": None
-            if self.referral is None
-            else {"level": self.referral.level, "text": self.referral.text, "reasons": list(self.referral.reasons)},
+            "referral": None if self.referral is None else self.referral.to_json(),
         }
 
 

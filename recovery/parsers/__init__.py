@@ -40,9 +40,7 @@ def read_activity(data: bytes, name: str, *, known_id: str | None = None) -> Run
     if not data:
         raise FileRejected(name, "is empty (0 bytes): nothing was recorded or the copy did not finish")
     if len(data) > MAX_FILE_BYTES:
-        raise FileRejected(
-            name, f"is {len(data) / 2**20:.0f} MB, above the {MAX_FILE_BYTES // 2**20} MB limit for one activity"
-        )
+        raise too_big(name, len(data))
     cid = known_id or content_id(data)
     body = gunzip_if_needed(data, name)
     fmt = sniff_format(body, name)
@@ -52,18 +50,25 @@ def read_activity(data: bytes, name: str, *, known_id: str | None = None) -> Run
     return settle_sport(run)
 
 
-def read_path(path: str | Path) -> Run:
-    """Read a file from disk (opened read-only, never modified) and parse it."""
-    path = Path(path)
+def too_big(name: str, size: int) -> FileRejected:
+    return FileRejected(
+        display_name(name), f"is {size / 2**20:.0f} MB, above the {MAX_FILE_BYTES // 2**20} MB limit for one activity"
+    )
+
+
+def read_file(path: Path) -> bytes:
+    """Read a file read-only (never modified), refusing it before reading if it is too big."""
     size = path.stat().st_size
     if size > MAX_FILE_BYTES:
-        raise FileRejected(
-            display_name(path.name),
-            f"is {size / 2**20:.0f} MB, above the {MAX_FILE_BYTES // 2**20} MB limit for one activity",
-        )
+        raise too_big(path.name, size)
     with open(path, "rb") as handle:
-        data = handle.read()
-    return read_activity(data, path.name)
+        return handle.read(MAX_FILE_BYTES + 1)
+
+
+def read_path(path: str | Path) -> Run:
+    """Read a file from disk and parse it."""
+    path = Path(path)
+    return read_activity(read_file(path), path.name)
 
 
 def gunzip_if_needed(data: bytes, name: str) -> bytes:

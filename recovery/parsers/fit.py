@@ -13,7 +13,7 @@ import math
 import struct
 import warnings
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 import fitdecode
@@ -25,9 +25,6 @@ from recovery.parsers import samples
 from recovery.streams import downsample, from_rows
 
 SEMICIRCLE_TO_DEG = 180.0 / 2**31
-#: Timestamps below this count seconds since the device powered on, not a date.
-RELATIVE_TIME_LIMIT = 0x10000000
-FIT_EPOCH = datetime(1989, 12, 31, tzinfo=UTC)
 
 MESG_FILE_ID, MESG_SESSION, MESG_LAP, MESG_RECORD = 0, 18, 19, 20
 MESG_ACTIVITY, MESG_DEVICE_INFO, MESG_SPORT = 34, 23, 12

@@ -19,6 +19,8 @@ from recovery.parsers import samples
 from recovery.streams import downsample, from_rows
 
 _HR_TAGS = {"hr", "heartrate", "heart_rate"}
+#: Years outside this range are a device's clock gone wrong (no GPS watch predates 1990).
+SANE_YEARS = (1990, 2100)
 
 
 def parse(data: bytes, name: str, content_id: str) -> Run:
@@ -88,7 +90,7 @@ def parse(data: bytes, name: str, content_id: str) -> Run:
     avg_hr, max_hr = samples.heart_rate_summary(full.hr)
     label = next((t.type for t in gpx.tracks if t.type), "") or ""
     warnings = []
-    if origin.year < 1990 or origin > datetime.now(UTC).replace(year=datetime.now().year + 1):
+    if not SANE_YEARS[0] <= origin.year <= SANE_YEARS[1]:
         warnings.append(f"The file's dates look wrong (it starts in {origin.year}).")
     if len(timed) < len(points):
         warnings.append(f"Only {len(timed)} of its {len(points)} points have a time.")

@@ -106,7 +106,3 @@ def weighted_mean(pairs: list[tuple[float, float]]) -> int | None:
     if weight <= 0:
         return round(sum(v for v, _ in pairs) / len(pairs))
     return round(sum(v * w for v, w in pairs) / weight)
-
-
-def nan_if_none(value: float | None) -> float:
-    return math.nan if value is None else float(value)
