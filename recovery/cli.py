@@ -6,6 +6,7 @@ read it. The CLI only parses arguments, calls the core and prints.
 
 from __future__ import annotations
 
+import ipaddress
 import json
 import os
 import re
@@ -27,15 +28,8 @@ from recovery.ingest import FileOutcome, ingest_inputs
 from recovery.inputs import iter_inputs
 from recovery.parsers import read_path
 from recovery.store import Store, default_database_url, utcnow
-from recovery.summary import human_summary, inspect_json, iso_utc, one_line, stored_json
+from recovery.summary import SUMMARY_WORDS, human_summary, inspect_json, iso_utc, one_line, stored_json, summary_line
 from watchers.rules import DEFAULT_INTERVAL_S
-
-SUMMARY_WORDS = {
-    "imported": ("imported", "imported"),
-    "duplicate": ("duplicate", "duplicates"),
-    "not_a_run": ("not a run", "not runs"),
-    "rejected": ("rejected", "rejected"),
-}
 
 
 def _print_json(data: Any) -> None:
@@ -135,15 +129,6 @@ def _progress(total: int, *, enabled: bool) -> Iterator[Callable[[], None]]:
     with Progress(console=Console(stderr=True), transient=True) as progress:
         task = progress.add_task("Importing", total=total)
         yield lambda: progress.advance(task)
-
-
-def summary_line(counts: Counter[str]) -> str:
-    """'12 imported, 3 duplicates, 2 not runs, 1 rejected'."""
-    parts = []
-    for key, (one, many) in SUMMARY_WORDS.items():
-        n = counts.get(key, 0)
-        parts.append(f"{n} {one if n == 1 else many}")
-    return ", ".join(parts)
 
 
 @cli.command()
@@ -459,6 +444,97 @@ def profile_cmd(ctx: click.Context, max_hr: int | None, rest_hr: int | None, sex
         values = store.settings()
     for key, label in (("max_hr", "max heart rate"), ("rest_hr", "resting heart rate"), ("sex", "sex")):
         click.echo(f"{label}: {values.get(key, 'not set (estimated)')}")
+
+
+class Refused(click.ClickException):
+    """The service will not start as asked (exit status 2), with the reason and the fix."""
+
+    exit_code = 2
+
+
+def is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+@cli.command()
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on (others need a password).")
+@click.option("--port", default=8765, type=click.IntRange(0, 65535), show_default=True)
+@click.option("--watch/--no-watch", default=True, show_default=True, help="Import from the watched folders too.")
+@click.option(
+    "--interval", type=float, default=DEFAULT_INTERVAL_S, show_default=True, help="Seconds between looks at a folder."
+)
+@click.pass_context
+def serve(ctx: click.Context, host: str, port: int, watch: bool, interval: float) -> None:
+    """Run the dashboard (and the folder watchers) until Ctrl-C.
+
+    On 127.0.0.1 (the default) only this machine can reach it. Any other
+    address, such as 0.0.0.0 to reach it from your phone, needs a password
+    first (`recovery password set`, or RECOVERY_PASSWORD), and then asks for it.
+    """
+    import waitress
+
+    from recovery.web import create_app
+    from recovery.web.auth import has_password
+    from watchers.service import FolderSync
+
+    local = is_loopback(host)
+    url = ctx.obj.get("db_url") or default_database_url()
+    with Store(url) as store:
+        if not local and not has_password(store):
+            raise Refused(
+                f"refusing to listen on {host} without a password: anyone on your network could read your health "
+                "data. Set one with `recovery password set` (or RECOVERY_PASSWORD), or keep the default 127.0.0.1."
+            )
+    app = create_app({"DATABASE_URL": url, "LOGIN_REQUIRED": not local})
+    sync = None
+    if watch:
+        sync = FolderSync(app.extensions["recovery.store"], clock=utcnow, interval_s=interval)
+        sync.start()
+    shown = f"[{host}]" if ":" in host else host
+    click.echo(f"Recovery coach on http://{shown}:{port}/  (Ctrl-C to stop)", err=True)
+    try:
+        waitress.serve(app, host=host, port=port, threads=8, ident="recovery", _quiet=True)
+    finally:
+        if sync is not None:
+            sync.stop()
+
+
+@cli.group()
+def password() -> None:
+    """The password the dashboard asks for when it listens beyond this machine."""
+
+
+@password.command("set")
+@click.option("--stdin", "from_stdin", is_flag=True, help="Read the password from standard input (for scripts).")
+@click.pass_context
+def password_set(ctx: click.Context, from_stdin: bool) -> None:
+    """Set the dashboard password (kept as a salted scrypt hash, never as typed)."""
+    from recovery.web.auth import set_password
+
+    if from_stdin:
+        secret = sys.stdin.readline().rstrip("\n")
+    else:
+        secret = click.prompt("New password", hide_input=True, confirmation_prompt=True)
+    with _store(ctx) as store:
+        try:
+            set_password(store, secret)
+        except ValueError as exc:
+            raise Refused(str(exc)) from exc
+    click.echo("Password set. `recovery serve --host 0.0.0.0` will now ask for it.")
+
+
+@password.command("clear")
+@click.pass_context
+def password_clear(ctx: click.Context) -> None:
+    """Remove the password (the dashboard then only listens on this machine)."""
+    with _store(ctx) as store:
+        store.set_setting("password_hash", None)
+    click.echo("Password removed.")
 
 
 def main() -> None:

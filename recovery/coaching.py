@@ -15,6 +15,7 @@ from recovery.coach.discomfort import RedFlag, Referral, assess, load_red_flags
 from recovery.coach.load import Profile, classify_run, heart_limits, run_load, trend
 from recovery.coach.routine import Routine, build_cooldown, build_strength, build_warmup
 from recovery.coach.weights import Weights, load_weights
+from recovery.model import Run
 from recovery.store import Store
 
 #: How far back the coach looks for the runner's habits and "longest in N weeks".
@@ -44,6 +45,13 @@ def profile(store: Store) -> Profile:
     return Profile(max_hr=number("max_hr"), rest_hr=number("rest_hr"), sex=values.get("sex") or None)
 
 
+def resolved_profile(store: Store, history: list[Run]) -> tuple[Profile, tuple[str, ...]]:
+    """The runner's heart limits, estimated (and said so) where they set none."""
+    told = profile(store)
+    max_hr, rest_hr, notes = heart_limits(told, history)
+    return Profile(max_hr=max_hr, rest_hr=rest_hr, sex=told.sex), notes
+
+
 def referral_now(store: Store, now: datetime) -> Referral | None:
     data = coach_data()
     return assess(store.discomfort_logs(since=now - DISCOMFORT_HISTORY), now, data.red_flags)
@@ -57,13 +65,12 @@ def cooldown_for(store: Store, run_id: int | None, now: datetime) -> Routine | N
     data = coach_data()
     run = stored.run
     start = run.start_time_utc or now
-    history = [s.run for s in store.runs_between(start - HISTORY, start)]
+    stored_history = store.runs_between(start - HISTORY, start, samples=False)
+    history = [s.run for s in stored_history]
     # Estimate missing heart limits once for the whole history, not once per run.
-    told = profile(store)
-    max_hr, rest_hr, limit_notes = heart_limits(told, history)
-    runner = Profile(max_hr=max_hr, rest_hr=rest_hr, sex=told.sex)
-    loads = [(r, run_load(r, runner, history)) for r in history]
-    load = run_load(run, runner, history)
+    runner, limit_notes = resolved_profile(store, history)
+    loads = [(s.run, run_load(s.run, runner, history, s.heart)) for s in stored_history]
+    load = run_load(run, runner, history, stored.heart)
     run_class = classify_run(run, load, loads, start)
     logs = store.discomfort_logs(since=start - DISCOMFORT_HISTORY)
     referral = assess(logs, now, data.red_flags)

@@ -57,6 +57,8 @@ runs = Table(
     Column("legs_json", Text, nullable=False, default="[]"),
     Column("warnings_json", Text, nullable=False, default="[]"),
     Column("streams", LargeBinary, nullable=False),
+    # {"bpm": seconds} from the samples (see recovery.coach.load.heart_time); NULL until worked out.
+    Column("heart_time_json", Text, nullable=True),
     Column("created_at", DateTime, nullable=False),
     Column("updated_at", DateTime, nullable=False),
     Index("ix_runs_start_time_utc", "start_time_utc"),
@@ -128,6 +130,23 @@ discomfort_logs = Table(
     Column("red_flags_json", Text, nullable=False),
     Column("note", Text, nullable=True),
     Index("ix_discomfort_logs_at", "at"),
+)
+
+# A guided routine done (whole or in part), against the run it followed.
+routine_sessions = Table(
+    "routine_sessions",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("run_id", Integer, ForeignKey("runs.id", ondelete="SET NULL"), nullable=True),
+    Column("phase", String(20), nullable=False),
+    Column("started_at", DateTime, nullable=False),
+    Column("finished_at", DateTime, nullable=False),
+    Column("items_planned", Integer, nullable=False),
+    Column("items_done", Integer, nullable=False),
+    Column("seconds_done", Integer, nullable=False),
+    Column("completed", Boolean, nullable=False),
+    Index("ix_routine_sessions_finished_at", "finished_at"),
+    Index("ix_routine_sessions_run_id", "run_id"),
 )
 
 strength_sessions = Table(

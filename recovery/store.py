@@ -25,8 +25,10 @@ from sqlalchemy.engine import make_url
 from recovery import schema
 from recovery.classify import activity_span
 from recovery.coach.discomfort import DiscomfortLog
+from recovery.coach.load import HeartTime, heart_time
+from recovery.history import RoutineSession
 from recovery.model import Lap, Leg, Run
-from recovery.streams import pack, unpack
+from recovery.streams import Streams, pack, unpack
 
 APP_NAME = "recovery"
 ENV_DATABASE_URL = "RECOVERY_DATABASE_URL"
@@ -62,6 +64,8 @@ class StoredRun:
     id: int
     run: Run
     sources: tuple[str, ...]
+    #: Time at each heart rate (None: no heart-rate samples), for the load without the samples.
+    heart: HeartTime | None = None
 
 
 @dataclass(frozen=True)
@@ -156,17 +160,25 @@ class Store:
         with self.engine.connect() as conn:
             return set(conn.scalars(select(schema.sources.c.content_id)))
 
-    def runs(self, *, limit: int | None = None, only_runs: bool = False) -> list[StoredRun]:
-        """Stored activities, newest first."""
+    def runs(
+        self, *, limit: int | None = None, offset: int = 0, only_runs: bool = False, samples: bool = True
+    ) -> list[StoredRun]:
+        """Stored activities, newest first.
+
+        With `samples=False` the runs come without their sample streams (the
+        expensive part): what lists, calendars and load sums need.
+        """
         t = schema.runs
         order = func.coalesce(t.c.start_time_utc, t.c.start_time_local)
-        query = select(t).order_by(order.desc(), t.c.id.desc())
+        query = select(*_columns(samples)).order_by(order.desc(), t.c.id.desc())
         if only_runs:
             query = query.where(t.c.is_run.is_(True))
         if limit is not None:
-            query = query.limit(limit)
+            query = query.limit(limit).offset(offset)
         with self.engine.connect() as conn:
             rows = conn.execute(query).mappings().all()
+            if not samples:
+                return [StoredRun(row["id"], row_to_run(row), ()) for row in rows]
             return [StoredRun(row["id"], row_to_run(row), self._paths(conn, row["id"])) for row in rows]
 
     def run(self, run_id: int) -> StoredRun | None:
@@ -174,11 +186,14 @@ class Store:
             row = conn.execute(select(schema.runs).where(schema.runs.c.id == run_id)).mappings().first()
             if row is None:
                 return None
-            return StoredRun(row["id"], row_to_run(row), self._paths(conn, run_id))
+            return StoredRun(row["id"], row_to_run(row), self._paths(conn, run_id), _heart(row))
 
-    def count_runs(self) -> int:
+    def count_runs(self, *, only_runs: bool = False) -> int:
+        query = select(func.count()).select_from(schema.runs)
+        if only_runs:
+            query = query.where(schema.runs.c.is_run.is_(True))
         with self.engine.connect() as conn:
-            return conn.scalar(select(func.count()).select_from(schema.runs)) or 0
+            return conn.scalar(query) or 0
 
     def import_log(self, *, since: datetime | None = None, limit: int | None = None) -> list[LogEntry]:
         t = schema.import_log
@@ -280,16 +295,102 @@ class Store:
             if value is not None:
                 w.conn.execute(t.insert().values(key=key, value=value))
 
-    def runs_between(self, start: datetime, end: datetime) -> list[StoredRun]:
-        """Activities starting in [start, end), oldest first (the coach's history)."""
+    def runs_between(self, start: datetime, end: datetime, *, samples: bool = True) -> list[StoredRun]:
+        """Activities starting in [start, end), oldest first (the coach's history).
+
+        Each comes with its time at each heart rate, worked out here (and kept)
+        for runs stored before that was recorded.
+        """
         t = schema.runs
         query = (
-            select(t)
+            select(*_columns(samples))
             .where(t.c.start_time_utc >= _utc_naive(start), t.c.start_time_utc < _utc_naive(end))
             .order_by(t.c.start_time_utc)
         )
         with self.engine.connect() as conn:
-            return [StoredRun(r["id"], row_to_run(r), ()) for r in conn.execute(query).mappings()]
+            rows = conn.execute(query).mappings().all()
+        missing = [r["id"] for r in rows if r["heart_time_json"] is None]
+        hearts = self._fill_heart_time(missing) if missing else {}
+        return [
+            StoredRun(r["id"], row_to_run(r), (), hearts[r["id"]] if r["id"] in hearts else _heart(r)) for r in rows
+        ]
+
+    def _fill_heart_time(self, run_ids: list[int]) -> dict[int, HeartTime | None]:
+        """Work out and keep the time at each heart rate of runs stored without it."""
+        t = schema.runs
+        out: dict[int, HeartTime | None] = {}
+        for chunk in range(0, len(run_ids), 200):
+            ids = run_ids[chunk : chunk + 200]
+            with self.engine.connect() as conn:
+                rows = conn.execute(select(t).where(t.c.id.in_(ids))).mappings().all()
+            with self.writing() as w:
+                for row in rows:
+                    heart = heart_time(row_to_run(row))
+                    out[row["id"]] = heart
+                    w.conn.execute(t.update().where(t.c.id == row["id"]).values(heart_time_json=_heart_json(heart)))
+        return out
+
+    # -- guided routines done -----------------------------------------------
+
+    def run_starts(self) -> list[tuple[int, datetime]]:
+        """(id, start) of every running activity with a date: all the streak needs."""
+        t = schema.runs
+        query = select(t.c.id, t.c.start_time_utc).where(t.c.is_run.is_(True), t.c.start_time_utc.is_not(None))
+        with self.engine.connect() as conn:
+            return [(run_id, _aware(start)) for run_id, start in conn.execute(query)]
+
+    def cooled_run_ids(self, run_ids: list[int]) -> set[int]:
+        """Of these runs, the ones with a cool-down done that counts (see RoutineSession.counts)."""
+        if not run_ids:
+            return set()
+        t = schema.routine_sessions
+        query = select(t.c.run_id).where(
+            t.c.run_id.in_(run_ids),
+            t.c.phase == "cooldown",
+            t.c.items_done > 0,
+            t.c.items_done * 2 >= t.c.items_planned,
+        )
+        with self.engine.connect() as conn:
+            return set(conn.scalars(query))
+
+    def add_routine_session(self, session: RoutineSession) -> int:
+        with self.writing() as w:
+            result = w.conn.execute(
+                schema.routine_sessions.insert().values(
+                    run_id=session.run_id,
+                    phase=session.phase,
+                    started_at=_utc_naive(session.started_at),
+                    finished_at=_utc_naive(session.finished_at),
+                    items_planned=session.items_planned,
+                    items_done=session.items_done,
+                    seconds_done=session.seconds_done,
+                    completed=session.completed,
+                )
+            )
+            return int(result.inserted_primary_key[0])
+
+    def routine_sessions(self, *, since: datetime | None = None, run_id: int | None = None) -> list[RoutineSession]:
+        """Oldest first."""
+        t = schema.routine_sessions
+        query = select(t).order_by(t.c.finished_at, t.c.id)
+        if since is not None:
+            query = query.where(t.c.finished_at >= _utc_naive(since))
+        if run_id is not None:
+            query = query.where(t.c.run_id == run_id)
+        with self.engine.connect() as conn:
+            return [
+                RoutineSession(
+                    run_id=r["run_id"],
+                    phase=r["phase"],
+                    started_at=_aware(r["started_at"]),
+                    finished_at=_aware(r["finished_at"]),
+                    items_planned=r["items_planned"],
+                    items_done=r["items_done"],
+                    seconds_done=r["seconds_done"],
+                    completed=r["completed"],
+                )
+                for r in conn.execute(query).mappings()
+            ]
 
     @staticmethod
     def _paths(conn: Connection, run_id: int) -> tuple[str, ...]:
@@ -411,8 +512,24 @@ def run_to_row(run: Run, *, now: datetime) -> dict[str, Any]:
         "legs_json": json.dumps([_jsonable(asdict(leg)) for leg in run.legs]),
         "warnings_json": json.dumps(list(run.warnings)),
         "streams": pack(run.streams),
+        "heart_time_json": _heart_json(heart_time(run)),
         "updated_at": _utc_naive(now),
     }
+
+
+def _heart_json(heart: HeartTime | None) -> str:
+    return json.dumps(None if heart is None else heart.to_json(), separators=(",", ":"))
+
+
+def _heart(row: Any) -> HeartTime | None:
+    text = row.get("heart_time_json")
+    data = json.loads(text) if text else None
+    return HeartTime.from_json(data) if data else None
+
+
+def _columns(samples: bool) -> list[Any]:
+    """Every column of runs, or every one but the samples."""
+    return [c for c in schema.runs.c if samples or c.name != "streams"]
 
 
 def row_to_run(row: Any) -> Run:
@@ -433,7 +550,7 @@ def row_to_run(row: Any) -> Run:
         device=row["device"],
         laps=tuple(Lap(**_from_jsonable(d)) for d in json.loads(row["laps_json"])),
         legs=tuple(Leg(**_from_jsonable(d)) for d in json.loads(row["legs_json"])),
-        streams=unpack(row["streams"]),
+        streams=unpack(row["streams"]) if "streams" in row else Streams(),
         utc_offset_s=row["utc_offset_s"],
         start_time_local=row["start_time_local"],
         leg_index=row["leg_index"],

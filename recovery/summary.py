@@ -5,11 +5,28 @@ The JSON names are a contract (`inspect --json`, `runs --json`): keep them.
 
 from __future__ import annotations
 
+from collections import Counter
 from datetime import UTC, datetime
 from typing import Any
 
 from recovery.classify import format_pace, is_multisport, split_legs
 from recovery.model import Run
+
+SUMMARY_WORDS = {
+    "imported": ("imported", "imported"),
+    "duplicate": ("duplicate", "duplicates"),
+    "not_a_run": ("not a run", "not runs"),
+    "rejected": ("rejected", "rejected"),
+}
+
+
+def summary_line(counts: Counter[str]) -> str:
+    """'12 imported, 3 duplicates, 2 not runs, 1 rejected'."""
+    parts = []
+    for key, (one, many) in SUMMARY_WORDS.items():
+        n = counts.get(key, 0)
+        parts.append(f"{n} {one if n == 1 else many}")
+    return ", ".join(parts)
 
 
 def iso_utc(moment: datetime | None) -> str | None:

@@ -15,6 +15,7 @@ from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 
+from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.schedulers.base import BaseScheduler
 from apscheduler.schedulers.blocking import BlockingScheduler
 
@@ -76,3 +77,48 @@ def watch_forever(
     schedule_folders(scheduler, store, folders, clock=clock, interval_s=interval_s, report=report)
     with contextlib.suppress(KeyboardInterrupt, SystemExit):
         scheduler.start()
+
+
+#: How often `serve` looks for folders added or removed on the settings page.
+FOLDER_SYNC_S = 30.0
+
+
+class FolderSync:
+    """The watchers inside `recovery serve`: one job per watched folder, kept in step with the store.
+
+    Folders added or removed on the settings page are picked up within
+    FOLDER_SYNC_S seconds, with no restart.
+    """
+
+    def __init__(self, store: Store, *, clock: Callable[[], datetime], interval_s: float = DEFAULT_INTERVAL_S) -> None:
+        self.store = store
+        self.clock = clock
+        self.interval_s = interval_s
+        self.scheduler = BackgroundScheduler(job_defaults={"misfire_grace_time": None})
+        self.watched: set[str] = set()
+
+    def start(self) -> None:
+        self.sync()
+        self.scheduler.add_job(self._sync_job, "interval", seconds=FOLDER_SYNC_S, id="folders:sync",
+                               max_instances=1, coalesce=True)  # fmt: skip
+        self.scheduler.start()
+
+    def stop(self) -> None:
+        self.scheduler.shutdown(wait=False)
+
+    def sync(self) -> None:
+        wanted = set(self.store.folders())
+        for gone in self.watched - wanted:
+            with contextlib.suppress(Exception):
+                self.scheduler.remove_job(f"watch:{Path(gone)}")
+        new = sorted(wanted - self.watched)
+        if new:
+            schedule_folders(self.scheduler, self.store, [Path(p) for p in new], clock=self.clock,
+                             interval_s=self.interval_s)  # fmt: skip
+        self.watched = wanted
+
+    def _sync_job(self) -> None:
+        try:
+            self.sync()
+        except Exception:
+            log.exception("reading the watched folders failed; will try again")

@@ -98,21 +98,61 @@ def trimp_per_minute(hr: float, max_hr: int, rest_hr: int, sex: str | None) -> f
     return reserve * a * math.exp(b * reserve)
 
 
-def run_load(run: Run, profile: Profile, history: Sequence[Run] = ()) -> Load:
-    """The load of one run (any sport: rides and swims count toward load too)."""
+@dataclass(frozen=True)
+class HeartTime:
+    """Seconds spent at each whole heart rate, and the seconds of the run they cover.
+
+    The load of a run for any heart limits follows from this alone, so it is
+    worked out once per run and kept: a year of runs then costs a year of
+    small tables, not a year of samples.
+    """
+
+    seconds_at: dict[int, float]
+    covered_s: float
+
+    def to_json(self) -> dict[str, object]:
+        return {"covered_s": round(self.covered_s, 1), "seconds_at": {str(k): v for k, v in self.seconds_at.items()}}
+
+    @classmethod
+    def from_json(cls, data: dict[str, object]) -> HeartTime:
+        seconds_at = data.get("seconds_at") or {}
+        assert isinstance(seconds_at, dict)
+        return cls({int(k): float(v) for k, v in seconds_at.items()}, float(data.get("covered_s") or 0.0))  # type: ignore[arg-type]
+
+
+def heart_time(run: Run) -> HeartTime | None:
+    """Time at each heart rate from the samples; None with fewer than 10 usable readings."""
+    t, hr = run.streams.t, run.streams.hr
+    seconds_at: dict[int, float] = {}
+    count = 0
+    for i in range(1, len(t)):
+        dt = t[i] - t[i - 1]
+        if math.isnan(hr[i]) or not 0 < dt <= 30:
+            continue
+        bpm = round(hr[i])
+        seconds_at[bpm] = seconds_at.get(bpm, 0.0) + dt
+        count += 1
+    if count < 10:
+        return None
+    return HeartTime({k: round(v, 2) for k, v in sorted(seconds_at.items())}, sum(seconds_at.values()))
+
+
+def run_load(run: Run, profile: Profile, history: Sequence[Run] = (), heart: HeartTime | None = None) -> Load:
+    """The load of one run (any sport: rides and swims count toward load too).
+
+    `heart` is the run's `heart_time`, when already known; otherwise it is
+    worked out from the run's samples.
+    """
     minutes = (run.moving_s or run.elapsed_s or 0.0) / 60.0
     if minutes <= 0:
         return Load(0.0, "duration", ("The file gives no duration, so this activity adds no load.",))
     max_hr, rest_hr, notes = heart_limits(profile, history)
-    t, hr = run.streams.t, run.streams.hr
-    samples = [
-        (t[i] - t[i - 1], hr[i]) for i in range(1, len(t)) if not math.isnan(hr[i]) and 0 < t[i] - t[i - 1] <= 30
-    ]
-    if len(samples) >= 10:
-        covered = sum(dt for dt, _ in samples) / 60.0
-        total = sum(dt / 60.0 * trimp_per_minute(h, max_hr, rest_hr, profile.sex) for dt, h in samples)
-        if covered > 0:
-            total *= minutes / covered  # gaps (smart recording, dropouts) at the same intensity
+    if heart is None and len(run.streams):
+        heart = heart_time(run)
+    if heart is not None and heart.covered_s > 0:
+        at = heart.seconds_at.items()
+        total = sum(s / 60.0 * trimp_per_minute(bpm, max_hr, rest_hr, profile.sex) for bpm, s in at)
+        total *= minutes / (heart.covered_s / 60.0)  # gaps (smart recording, dropouts) at the same intensity
         return Load(round(total, 1), "heart-rate", notes)
     if run.avg_hr:
         value = minutes * trimp_per_minute(run.avg_hr, max_hr, rest_hr, profile.sex)

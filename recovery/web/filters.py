@@ -1,0 +1,49 @@
+"""How figures read on the page: in the runner's units and time zone."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from flask import Flask, g
+
+from recovery.dashboard import Preferences, preferences
+from recovery.history import format_distance, format_pace
+from recovery.summary import duration
+from recovery.web import get_store
+
+
+def prefs() -> Preferences:
+    if "prefs" not in g:
+        g.prefs = preferences(get_store())
+    return g.prefs  # type: ignore[no-any-return]
+
+
+def local(moment: datetime | None, pattern: str = "%a %-d %b %Y, %H:%M") -> str:
+    if moment is None:
+        return "no date"
+    if moment.tzinfo is None:  # a local wall-clock time from an old watch: shown as it is
+        return moment.strftime(pattern)
+    return moment.astimezone(prefs().tz).strftime(pattern)
+
+
+def distance(metres: float | None, digits: int = 2) -> str:
+    return format_distance(metres, prefs().units, digits)
+
+
+def pace(run: Any) -> str:
+    return format_pace(run.distance_m, run.moving_s or run.elapsed_s, prefs().units)
+
+
+def minutes(seconds: float | None) -> str:
+    return "?" if not seconds else f"{max(1, round(seconds / 60))} min"
+
+
+def register(app: Flask) -> None:
+    app.jinja_env.filters.update(local=local, distance=distance, pace=pace, duration=duration, minutes=minutes)
+    app.jinja_env.trim_blocks = True
+    app.jinja_env.lstrip_blocks = True
+
+    @app.context_processor
+    def _globals() -> dict[str, Any]:
+        return {"prefs": prefs(), "login_required": app.config["LOGIN_REQUIRED"]}

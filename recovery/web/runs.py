@@ -1,0 +1,58 @@
+"""Every stored activity, and one run in detail: charts, route, laps, and its cool-downs."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, render_template, request
+from markupsafe import Markup
+
+from recovery import charts, dashboard
+from recovery.history import KM_PER_MILE
+from recovery.summary import duration
+from recovery.web import get_store
+from recovery.web.filters import local, prefs
+
+bp = Blueprint("runs", __name__)
+
+
+@bp.get("/runs")
+def index() -> str:
+    only_runs = request.args.get("only") == "runs"
+    page = dashboard.run_list(get_store(), request.args.get("page", 1, type=int), only_runs=only_runs)
+    return render_template("runs.html", page=page, only_runs=only_runs)
+
+
+def _pace_label(seconds: float) -> str:
+    minutes, secs = divmod(round(seconds), 60)
+    return f"{minutes}:{secs:02d}"
+
+
+@bp.get("/runs/<int:run_id>")
+def detail(run_id: int) -> str:
+    store = get_store()
+    stored = store.run(run_id)
+    if stored is None:
+        abort(404)
+    run = stored.run
+    units = prefs().units
+    series = dashboard.run_series(run, units)
+    feet = units == "mi"
+    wanted = (
+        ("pace", f"Pace (min/{units})", _pace_label, True),
+        ("hr", "Heart rate (bpm)", lambda v: f"{v:.0f}", False),
+        ("elevation", f"Elevation ({'ft' if feet else 'm'})", lambda v: f"{v * (3.28084 if feet else 1):.0f}", False),
+    )
+    figures = {
+        title: Markup(charts.line_chart(series[kind].t, series[kind].values, title=title, x_format=duration,
+                                        y_format=y_format, invert_y=invert, kind=kind))
+        for kind, title, y_format, invert in wanted
+        if series[kind]
+    }  # fmt: skip
+    route = None
+    if run.has_gps:
+        title = f"Route of the run on {local(run.start_time_utc)}"
+        route = Markup(charts.route_svg(run.streams.lat, run.streams.lon, title=title))
+    sessions = store.routine_sessions(run_id=run_id)
+    return render_template(
+        "run.html", stored=stored, run=run, figures=figures, route=route, sessions=sessions,
+        km_per_unit=KM_PER_MILE if units == "mi" else 1.0,
+    )  # fmt: skip

@@ -1,0 +1,139 @@
+"""Today: the latest run and its cool-down, the warm-up, the discomfort log, and the guided timer."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from flask import Blueprint, abort, current_app, flash, jsonify, redirect, render_template, request, url_for
+from werkzeug.wrappers import Response
+
+from recovery import dashboard
+from recovery.coach.discomfort import WHEN, WHERE, DiscomfortLog
+from recovery.coach.routine import Routine
+from recovery.coaching import coach_data, cooldown_for, referral_now, strength_for, warmup_for
+from recovery.history import RoutineSession
+from recovery.web import get_store, now
+
+bp = Blueprint("today", __name__)
+
+GET_READY_S = 5
+#: The longest a routine can take: a longer report is a mistake (or a tab left open), not a workout.
+LONGEST_SESSION = timedelta(hours=2)
+WHEN_WORDS = {"before": "Before a run", "after": "After a run", "next-morning": "The next morning"}
+WHERE_WORDS = {"central": "In the middle", "one-side": "On one side", "into-leg": "Spreading into a leg"}
+
+
+@bp.get("/")
+def index() -> str:
+    view = dashboard.today(get_store(), now())
+    return render_template(
+        "today.html", view=view, red_flags=coach_data().red_flags, when_words=WHEN_WORDS, where_words=WHERE_WORDS
+    )
+
+
+@bp.post("/discomfort")
+def discomfort() -> Response | tuple[str, int]:
+    form = request.form
+    problems = []
+    try:
+        score = int(form.get("score", ""))
+        if not 0 <= score <= 10:
+            raise ValueError
+    except ValueError:
+        problems.append("Choose how much discomfort you feel, from 0 (none) to 10 (the worst imaginable).")
+        score = 0
+    when = form.get("when", "after")
+    where = form.get("where", "central")
+    if when not in WHEN:
+        problems.append("Choose when you feel it: before a run, after a run or the next morning.")
+    if where not in WHERE:
+        problems.append("Choose where you feel it.")
+    known = coach_data().red_flags
+    flags = tuple(flag for flag in form.getlist("red_flag") if flag in known)
+    note = (form.get("note") or "").strip()[:2000] or None
+    if problems:
+        for problem in problems:
+            flash(problem, "error")
+        return redirect(url_for("today.index") + "#discomfort")
+    store = get_store()
+    moment = now()
+    store.add_discomfort(DiscomfortLog(moment, score, when, where, flags, note))
+    referral = referral_now(store, moment)
+    flash(f"Logged {score}/10, {WHEN_WORDS[when].lower()}, {WHERE_WORDS[where].lower()}.", "ok")
+    if referral is not None and referral.level == "urgent":
+        return redirect(url_for("today.index") + "#referral")
+    return redirect(url_for("today.index") + ("#referral" if referral else "#discomfort"))
+
+
+def _timer_page(routine: Routine | None, phase_title: str, done_url: str, back_url: str) -> str | tuple[str, int]:
+    if routine is None:
+        abort(404)
+    speed = 1.0
+    if current_app.config["TIMER_SPEED_ALLOWED"]:
+        speed = max(1.0, min(1000.0, request.args.get("speed", 1.0, type=float)))
+    weights = coach_data().weights
+    plan: dict[str, Any] = routine.to_json()
+    plan.update(get_ready_s=GET_READY_S, seconds_between=weights.seconds_between, speed=speed, done_url=done_url)
+    for item in plan["items"]:
+        item["figure"] = url_for("static", filename=f"figures/{item['id']}.svg")
+    return render_template("timer.html", routine=routine, plan=plan, phase_title=phase_title, back_url=back_url)
+
+
+@bp.get("/timer/<int:run_id>")
+def timer(run_id: int) -> str | tuple[str, int]:
+    routine = cooldown_for(get_store(), run_id, now())
+    url = url_for("today.timer_done", run_id=run_id)
+    return _timer_page(routine, "Cool-down", url, url_for("runs.detail", run_id=run_id))
+
+
+@bp.get("/timer/warmup")
+def warmup_timer() -> str | tuple[str, int]:
+    return _timer_page(warmup_for(get_store(), now()), "Warm-up", url_for("today.phase_done", phase="warmup"), "/")
+
+
+@bp.get("/timer/strength")
+def strength_timer() -> str | tuple[str, int]:
+    routine = strength_for(get_store(), now())
+    return _timer_page(routine, "Strength", url_for("today.phase_done", phase="strength"), "/")
+
+
+def _record(run_id: int | None, phase: str) -> tuple[Response, int]:
+    data = request.get_json(silent=True) or {}
+    try:
+        planned = int(data["items_planned"])
+        done = int(data["items_done"])
+        seconds = int(data["seconds_done"])
+        completed = bool(data.get("completed"))
+    except (KeyError, TypeError, ValueError):
+        return jsonify(error="The timer sent an incomplete record; nothing was saved."), 400
+    if not (0 <= done <= planned <= 100 and 0 <= seconds <= LONGEST_SESSION.total_seconds()):
+        return jsonify(error="The timer sent figures that do not add up; nothing was saved."), 400
+    finished = now()
+    session = RoutineSession(run_id, phase, finished - timedelta(seconds=seconds), finished, planned, done, seconds,
+                             completed)  # fmt: skip
+    streak = dashboard.record_session(get_store(), session)
+    if session.counts:
+        message = f"Well done: {done} of {planned} stretches recorded."
+    elif done:
+        message = f"{done} of {planned} recorded. Do at least half for it to count toward your streak."
+    else:
+        message = "Nothing was done, so nothing counts yet."
+    return jsonify(counts=session.counts, message=message, streak={"current": streak.current, "best": streak.best}), 201
+
+
+@bp.post("/timer/<int:run_id>/done")
+def timer_done(run_id: int) -> tuple[Response, int]:
+    if get_store().run(run_id) is None:
+        abort(404)
+    return _record(run_id, "cooldown")
+
+
+@bp.post("/timer/<any(warmup, strength):phase>/done")
+def phase_done(phase: str) -> tuple[Response, int]:
+    return _record(None, phase)
+
+
+@bp.get("/healthz")
+def health() -> dict[str, str]:
+    return {"status": "ok"}
