@@ -118,9 +118,7 @@ def calendar(
         if day is not None and start <= day <= end and run.is_run:
             distance[day] += (run.distance_m or 0.0) / 1000
             count[day] += 1
-    cooled = {
-        s.finished_at.astimezone(tz).date() for s in sessions if s.phase == "cooldown" and s.counts
-    }
+    cooled = {s.finished_at.astimezone(tz).date() for s in sessions if s.phase == "cooldown" and s.counts}
     worst: dict[date, int] = {}
     for log in logs:
         day = log.at.astimezone(tz).date()

@@ -15,6 +15,7 @@ Security, because this is health data:
 
 from __future__ import annotations
 
+import os
 import secrets
 from collections.abc import Callable
 from datetime import datetime
@@ -42,15 +43,17 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
     Config keys beyond Flask's own: DATABASE_URL, LOGIN_REQUIRED (set by
     `serve` for a non-local bind), CLOCK (a callable giving an aware UTC
-    datetime; tests pin it), TIMER_SPEED_ALLOWED (tests only: lets
-    `?speed=N` run the guided timer N times faster).
+    datetime; tests pin it), TIMER_SPEED_ALLOWED (tests only, or the
+    RECOVERY_TIMER_SPEED_ALLOWED=1 environment: lets `?speed=N` run the
+    guided timer N times faster).
     """
     app = Flask(__name__, template_folder=str(TEMPLATES), static_folder="static")
     app.config.update(
         DATABASE_URL=None,
         LOGIN_REQUIRED=False,
         CLOCK=utcnow,
-        TIMER_SPEED_ALLOWED=False,
+        # Tests only: the browser tests start `recovery serve` with this set to run the timer fast.
+        TIMER_SPEED_ALLOWED=os.environ.get("RECOVERY_TIMER_SPEED_ALLOWED") == "1",
         MAX_CONTENT_LENGTH=MAX_UPLOAD_BYTES,
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",

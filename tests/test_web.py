@@ -1,0 +1,410 @@
+"""The dashboard through Flask's test client: every page, the forms, CSRF, the login and the upload.
+
+The browser tests (test_browser.py) drive the same pages in Chromium; these
+check what the server does with each request, on SQLite and PostgreSQL.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+from collections.abc import Iterator
+from datetime import datetime, timedelta
+from html.parser import HTMLParser
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from flask import Flask
+from flask.testing import FlaskClient
+
+from recovery.cli import cli
+from recovery.ingest import ingest_bytes
+from recovery.store import Store
+from recovery.synthetic import demo_run, make_run, to_fit, to_gpx
+from recovery.web import create_app
+from recovery.web.auth import AttemptLimiter, set_password
+from tests.conftest import NOW
+
+PAGES = ("/", "/history", "/runs", "/imports", "/settings", "/timer/warmup", "/timer/strength")
+
+
+@pytest.fixture
+def app(db_url: str) -> Iterator[Flask]:
+    app = create_app({"DATABASE_URL": db_url, "CLOCK": lambda: NOW, "TESTING": True})
+    yield app
+    app.extensions["recovery.store"].close()
+
+
+@pytest.fixture
+def client(app: Flask) -> FlaskClient:
+    return app.test_client()
+
+
+def store_of(app: Flask) -> Store:
+    return app.extensions["recovery.store"]  # type: ignore[no-any-return]
+
+
+def add_run(app: Flask, data: bytes, name: str = "run.fit") -> int:
+    outcome = ingest_bytes(store_of(app), data, name, now=NOW)
+    assert outcome.outcome == "imported", outcome.message
+    return outcome.run_ids[0]
+
+
+def csrf_token(client: FlaskClient, path: str = "/") -> str:
+    page = client.get(path).get_data(as_text=True)
+    match = re.search(r'name="csrf-token" content="([^"]+)"', page)
+    assert match, "every page carries the CSRF token for its scripts"
+    return match.group(1)
+
+
+class Scripts(HTMLParser):
+    """Every <script> on a page, and any inline event handler attribute."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.scripts: list[dict[str, str | None]] = []
+        self.handlers: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag == "script":
+            self.scripts.append(dict(attrs))
+        self.handlers += [name for name, _ in attrs if name.startswith("on")]
+
+
+# -- every page ---------------------------------------------------------------
+
+
+def test_every_page_answers_on_an_empty_database_and_says_how_to_start(client: FlaskClient) -> None:
+    for path in PAGES:
+        assert client.get(path).status_code == 200, path
+    today = client.get("/").get_data(as_text=True)
+    assert "No runs stored yet" in today
+    assert "GARMIN/Activity" in today and "imports page" in today
+
+
+def test_today_shows_the_run_in_one_line_and_its_cooldown_with_reasons(app: Flask, client: FlaskClient) -> None:
+    run_id = add_run(app, to_fit(demo_run()))
+    page = client.get("/").get_data(as_text=True)
+    assert "6.00 km" in page  # the demo run
+    assert "/km" in page and "heart rate" in page
+    assert f'href="/timer/{run_id}"' in page
+    assert "Child&#39;s pose" in page or "Child's pose" in page
+    assert "One of the four lower-back holds" in page  # a reason
+    assert "Safety notes" in page
+    assert "Before your next run: the warm-up" in page
+
+
+def test_the_run_page_draws_charts_and_the_route_from_the_samples(app: Flask, client: FlaskClient) -> None:
+    run_id = add_run(app, to_fit(demo_run()))
+    page = client.get(f"/runs/{run_id}").get_data(as_text=True)
+    for chart in ("chart-line-pace", "chart-line-hr", "chart-line-elevation", "route-line"):
+        assert chart in page, chart
+    assert client.get(f"/runs/{run_id + 999}").status_code == 404
+    assert client.get(f"/timer/{run_id + 999}").status_code == 404
+
+
+def test_units_and_time_zone_change_what_the_pages_say(app: Flask, client: FlaskClient) -> None:
+    add_run(app, to_fit(demo_run()))
+    token = csrf_token(client, "/settings")
+    response = client.post("/settings", data={"csrf_token": token, "units": "mi", "time_zone": "America/New_York"})
+    assert response.status_code == 302
+    page = client.get("/").get_data(as_text=True)
+    assert "3.73 mi" in page and "/mi" in page
+    assert "02:30" in page  # 07:30 UTC in New York
+    assert store_of(app).settings()["time_zone"] == "America/New_York"
+
+
+def test_settings_refuse_impossible_heart_rates_and_keep_the_old_values(app: Flask, client: FlaskClient) -> None:
+    store_of(app).set_setting("max_hr", "190")
+    token = csrf_token(client, "/settings")
+    response = client.post(
+        "/settings", data={"csrf_token": token, "units": "km", "max_hr": "400", "rest_hr": "50"}, follow_redirects=True
+    )
+    assert "Maximum heart rate must be a whole number from 120 to 240" in response.get_data(as_text=True)
+    assert store_of(app).settings()["max_hr"] == "190"
+    assert "rest_hr" not in store_of(app).settings()
+
+
+# -- security -----------------------------------------------------------------
+
+
+def test_a_state_changing_request_without_a_csrf_token_is_refused_and_changes_nothing(
+    app: Flask, client: FlaskClient
+) -> None:
+    run_id = add_run(app, to_fit(demo_run()))
+    assert client.post("/discomfort", data={"score": "3", "when": "after", "where": "central"}).status_code == 400
+    done = {"items_planned": 5, "items_done": 5, "seconds_done": 300, "completed": True}
+    assert client.post(f"/timer/{run_id}/done", json=done).status_code == 400
+    assert client.post("/settings", data={"units": "mi"}).status_code == 400
+    assert client.post("/folders", data={"action": "add", "path": "/tmp"}).status_code == 400
+    upload = {"file": (io.BytesIO(to_fit(demo_run())), "run.fit")}
+    assert client.post("/imports/upload", data=upload, content_type="multipart/form-data").status_code == 400
+    store = store_of(app)
+    assert store.discomfort_logs() == [] and store.routine_sessions() == []
+    assert "units" not in store.settings() and store.folders() == []
+
+
+def test_every_page_sends_a_strict_content_security_policy_and_has_no_inline_script(
+    app: Flask, client: FlaskClient
+) -> None:
+    run_id = add_run(app, to_fit(demo_run()))
+    for path in (*PAGES, f"/runs/{run_id}", f"/timer/{run_id}"):
+        response = client.get(path)
+        policy = response.headers["Content-Security-Policy"]
+        assert "script-src 'self'" in policy and "unsafe-inline" not in policy and "default-src 'self'" in policy
+        assert response.headers["X-Frame-Options"] == "DENY"
+        parser = Scripts()
+        parser.feed(response.get_data(as_text=True))
+        for script in parser.scripts:
+            # Either our own file, or data the page's script reads (never executed).
+            assert script.get("src", "").startswith("/static/") or script.get("type") == "application/json", path
+        assert parser.handlers == [], path
+
+
+def test_no_page_asks_anything_of_another_server(app: Flask, client: FlaskClient) -> None:
+    run_id = add_run(app, to_fit(demo_run()))
+    for path in (*PAGES, f"/runs/{run_id}", f"/timer/{run_id}"):
+        page = client.get(path).get_data(as_text=True)
+        assert not re.search(r'(src|href)="(https?:)?//', page), path
+
+
+def login_app(db_url: str) -> Flask:
+    return create_app({"DATABASE_URL": db_url, "CLOCK": lambda: NOW, "LOGIN_REQUIRED": True})
+
+
+def test_beyond_localhost_every_page_needs_the_password(db_url: str) -> None:
+    app = login_app(db_url)
+    set_password(store_of(app), "correct horse battery")
+    client = app.test_client()
+    response = client.get("/history")
+    assert response.status_code == 302 and "/login" in response.headers["Location"]
+    assert client.get("/static/app.css").status_code == 200  # the login page needs its stylesheet
+    token = csrf_token(client, "/login")
+    wrong = client.post("/login", data={"csrf_token": token, "password": "nope"})
+    assert wrong.status_code == 401 and "not right" in wrong.get_data(as_text=True)
+    right = client.post("/login?next=/history", data={"csrf_token": token, "password": "correct horse battery"})
+    assert right.status_code == 302 and right.headers["Location"] == "/history"
+    assert client.get("/history").status_code == 200
+    app.extensions["recovery.store"].close()
+
+
+def test_after_sign_in_the_next_page_is_never_another_site(db_url: str) -> None:
+    app = login_app(db_url)
+    set_password(store_of(app), "correct horse battery")
+    client = app.test_client()
+    token = csrf_token(client, "/login")
+    data = {"csrf_token": token, "password": "correct horse battery"}
+    response = client.post("/login?next=//evil.example/", data=data)
+    assert response.headers["Location"] == "/"
+    app.extensions["recovery.store"].close()
+
+
+def test_wrong_passwords_are_limited_per_address() -> None:
+    limiter = AttemptLimiter(max_failures=5, window=timedelta(minutes=15))
+    for minute in range(5):
+        assert limiter.wait("10.0.0.2", NOW + timedelta(minutes=minute)) is None
+        limiter.failed("10.0.0.2", NOW + timedelta(minutes=minute))
+    wait = limiter.wait("10.0.0.2", NOW + timedelta(minutes=5))
+    assert wait == timedelta(minutes=10)  # until the first failure is 15 minutes old
+    assert limiter.wait("10.0.0.3", NOW) is None  # another address is not punished
+    assert limiter.wait("10.0.0.2", NOW + timedelta(minutes=15)) is None
+
+
+def test_the_sixth_wrong_password_in_a_row_is_turned_away_even_if_right(db_url: str) -> None:
+    app = login_app(db_url)
+    set_password(store_of(app), "correct horse battery")
+    client = app.test_client()
+    token = csrf_token(client, "/login")
+    for _ in range(5):
+        assert client.post("/login", data={"csrf_token": token, "password": "guess"}).status_code == 401
+    blocked = client.post("/login", data={"csrf_token": token, "password": "correct horse battery"})
+    assert blocked.status_code == 429
+    assert "Too many wrong passwords" in blocked.get_data(as_text=True)
+    app.extensions["recovery.store"].close()
+
+
+def test_serving_beyond_localhost_without_a_password_refuses_to_start(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("RECOVERY_PASSWORD", raising=False)
+    db = f"sqlite:///{tmp_path / 'r.sqlite3'}"
+    result = CliRunner().invoke(cli, ["--db", db, "serve", "--host", "0.0.0.0", "--port", "0", "--no-watch"])
+    assert result.exit_code == 2
+    assert "refusing to listen on 0.0.0.0 without a password" in result.output
+    assert "recovery password set" in result.output
+
+
+def test_the_password_is_kept_hashed_never_as_typed(tmp_path: Path) -> None:
+    db = f"sqlite:///{tmp_path / 'r.sqlite3'}"
+    result = CliRunner().invoke(cli, ["--db", db, "password", "set", "--stdin"], input="correct horse battery\n")
+    assert result.exit_code == 0, result.output
+    with Store(db) as store:
+        stored = store.settings()["password_hash"]
+    assert "correct horse battery" not in stored and stored.startswith("scrypt:")
+    short = CliRunner().invoke(cli, ["--db", db, "password", "set", "--stdin"], input="short\n")
+    assert short.exit_code == 2 and "at least 8 characters" in short.output
+
+
+# -- discomfort ---------------------------------------------------------------
+
+
+def log_discomfort(client: FlaskClient, score: int, *flags: str) -> str:
+    token = csrf_token(client)
+    data = {"csrf_token": token, "score": str(score), "when": "after", "where": "central", "red_flag": list(flags)}
+    return client.post("/discomfort", data=data, follow_redirects=True).get_data(as_text=True)
+
+
+def test_discomfort_8_brings_the_advice_to_see_someone_soon(app: Flask, client: FlaskClient) -> None:
+    add_run(app, to_fit(demo_run()))
+    page = log_discomfort(client, 8)
+    assert "Logged 8/10" in page
+    assert "referral-see-soon" in page and "physiotherapist" in page
+    assert "Your latest discomfort was 8/10" in page
+    assert "gentler version" in page  # the cool-down eases off
+    assert store_of(app).discomfort_logs()[0].score == 8
+
+
+def test_an_urgent_red_flag_shows_the_emergency_message_and_no_routine(app: Flask, client: FlaskClient) -> None:
+    run_id = add_run(app, to_fit(demo_run()))
+    page = log_discomfort(client, 3, "bladder_bowel")
+    assert "referral-urgent" in page and "emergency department now" in page
+    timer = client.get(f"/timer/{run_id}").get_data(as_text=True)
+    assert 'id="start"' not in timer and "get seen first" in timer
+
+
+def test_a_discomfort_form_without_a_score_is_refused_with_a_sentence(app: Flask, client: FlaskClient) -> None:
+    token = csrf_token(client)
+    page = client.post("/discomfort", data={"csrf_token": token}, follow_redirects=True).get_data(as_text=True)
+    assert "Choose how much discomfort you feel" in page
+    assert store_of(app).discomfort_logs() == []
+
+
+# -- the guided timer's record --------------------------------------------------
+
+
+def finish_timer(client: FlaskClient, run_id: int, done: int, planned: int = 5) -> dict[str, object]:
+    body = {"items_planned": planned, "items_done": done, "seconds_done": 30 * done, "completed": done == planned}
+    response = client.post(f"/timer/{run_id}/done", json=body, headers={"X-CSRFToken": csrf_token(client)})
+    assert response.status_code == 201, response.get_data(as_text=True)
+    return response.get_json()  # type: ignore[no-any-return]
+
+
+def test_finishing_the_timer_records_it_against_the_run_and_moves_the_streak(app: Flask, client: FlaskClient) -> None:
+    run_id = add_run(app, to_fit(demo_run()))
+    assert 'data-testid="streak-current">0<' in client.get("/").get_data(as_text=True)
+    reply = finish_timer(client, run_id, done=5)
+    assert reply["counts"] is True and reply["streak"] == {"current": 1, "best": 1}
+    [session] = store_of(app).routine_sessions(run_id=run_id)
+    assert (session.items_done, session.items_planned, session.seconds_done) == (5, 5, 150)
+    assert session.finished_at == NOW and session.started_at == NOW - timedelta(seconds=150)
+    assert 'data-testid="streak-current">1<' in client.get("/").get_data(as_text=True)
+    assert 'data-testid="cooled"' in client.get("/").get_data(as_text=True)
+    assert 'data-testid="streak-current">1<' in client.get("/history").get_data(as_text=True)
+
+
+def test_stopping_early_records_what_was_done_but_under_half_does_not_count(app: Flask, client: FlaskClient) -> None:
+    run_id = add_run(app, to_fit(demo_run()))
+    reply = finish_timer(client, run_id, done=2)
+    assert reply["counts"] is False and reply["streak"]["current"] == 0
+    assert "at least half" in str(reply["message"])
+    assert store_of(app).routine_sessions(run_id=run_id)[0].items_done == 2
+
+
+def test_the_timer_refuses_a_record_that_does_not_add_up(app: Flask, client: FlaskClient) -> None:
+    run_id = add_run(app, to_fit(demo_run()))
+    headers = {"X-CSRFToken": csrf_token(client)}
+    for body in ({"items_planned": 3, "items_done": 4, "seconds_done": 10}, {"items_done": 1}, {}):
+        assert client.post(f"/timer/{run_id}/done", json=body, headers=headers).status_code == 400
+    assert store_of(app).routine_sessions() == []
+
+
+def test_the_timer_page_carries_the_plan_and_a_speed_only_tests_may_change(app: Flask, client: FlaskClient) -> None:
+    run_id = add_run(app, to_fit(demo_run()))
+    page = client.get(f"/timer/{run_id}?speed=50").get_data(as_text=True)
+    plan = re.search(r'<script type="application/json" id="routine-plan">(.*?)</script>', page, re.S)
+    assert plan and '"speed": 1.0' in plan.group(1).replace('"speed":1.0', '"speed": 1.0')
+    assert "/static/figures/childs_pose.svg" in plan.group(1)
+    app.config["TIMER_SPEED_ALLOWED"] = True
+    page = client.get(f"/timer/{run_id}?speed=50").get_data(as_text=True)
+    assert '"speed": 50.0' in page or '"speed":50.0' in page
+
+
+def test_a_strength_routine_done_counts_as_a_strength_session(app: Flask, client: FlaskClient) -> None:
+    token = csrf_token(client)
+    body = {"items_planned": 4, "items_done": 4, "seconds_done": 400, "completed": True}
+    assert client.post("/timer/strength/done", json=body, headers={"X-CSRFToken": token}).status_code == 201
+    assert store_of(app).strength_sessions() == [NOW]
+
+
+# -- imports --------------------------------------------------------------------
+
+
+def upload(client: FlaskClient, *files: tuple[bytes, str]) -> dict[str, object]:
+    data = {"file": [(io.BytesIO(content), name) for content, name in files]}
+    response = client.post(
+        "/imports/upload",
+        data=data,
+        content_type="multipart/form-data",
+        headers={"X-CSRFToken": csrf_token(client, "/imports"), "Accept": "application/json"},
+    )
+    assert response.status_code == 200, response.get_data(as_text=True)
+    return response.get_json()  # type: ignore[no-any-return]
+
+
+def test_an_uploaded_run_is_imported_and_a_junk_file_refused_with_its_sentence(app: Flask, client: FlaskClient) -> None:
+    gpx = to_gpx(make_run(3, datetime(2026, 11, 20, 8, 0, tzinfo=NOW.tzinfo), duration_s=1800))
+    reply = upload(client, (gpx, "Morning Run.gpx"), (b"not a watch file at all", "broken.fit"))
+    files = {f["file"]: f for f in reply["files"]}  # type: ignore[union-attr]
+    assert files["upload/Morning_Run.gpx"]["outcome"] == "imported"
+    assert files["upload/broken.fit"]["outcome"] == "rejected"
+    sentence = files["upload/broken.fit"]["message"]
+    assert sentence.startswith("broken.fit")
+    assert reply["summary"] == "1 imported, 0 duplicates, 0 not runs, 1 rejected"
+    log = client.get("/imports").get_data(as_text=True)
+    assert sentence.replace("'", "&#39;") in log or sentence in log
+    assert store_of(app).count_runs() == 1
+
+
+def test_the_same_upload_twice_is_one_run(app: Flask, client: FlaskClient) -> None:
+    data = to_fit(demo_run())
+    upload(client, (data, "a.fit"))
+    again = upload(client, (data, "a.fit"))
+    assert again["summary"].startswith("0 imported, 1 duplicate")  # type: ignore[union-attr]
+    assert store_of(app).count_runs() == 1
+
+
+def test_an_upload_without_a_file_says_what_to_choose(client: FlaskClient) -> None:
+    response = client.post(
+        "/imports/upload",
+        data={},
+        headers={"X-CSRFToken": csrf_token(client, "/imports"), "Accept": "application/json"},
+    )
+    assert response.status_code == 400 and "Choose a file" in response.get_json()["error"]
+
+
+def test_folders_are_added_and_removed_from_the_settings_page(app: Flask, client: FlaskClient, tmp_path: Path) -> None:
+    token = csrf_token(client, "/settings")
+    added = client.post(
+        "/folders", data={"csrf_token": token, "action": "add", "path": str(tmp_path), "back": "settings"},
+        follow_redirects=True,
+    )  # fmt: skip
+    assert f"Now watching {tmp_path}" in added.get_data(as_text=True)
+    assert store_of(app).folders() == [str(tmp_path)]
+    relative = client.post("/folders", data={"csrf_token": token, "action": "add", "path": "relative/dir"},
+                           follow_redirects=True)  # fmt: skip
+    assert "full path" in relative.get_data(as_text=True)
+    client.post("/folders", data={"csrf_token": token, "action": "remove", "path": str(tmp_path)})
+    assert store_of(app).folders() == []
+
+
+def test_the_runs_list_pages_through_many_runs(app: Flask, client: FlaskClient) -> None:
+    store = store_of(app)
+    for day in range(55):
+        start = NOW - timedelta(days=day + 1)
+        ingest_bytes(store, to_gpx(make_run(day, start, duration_s=600, interval_s=10)), f"r{day}.gpx", now=NOW)
+    first = client.get("/runs").get_data(as_text=True)
+    assert "55 activities stored" in first and "Page 1 of 2" in first
+    second = client.get("/runs?page=2").get_data(as_text=True)
+    assert second.count("<tr>") == 1 + 5  # header + the 5 oldest
+    assert client.get("/runs?page=99").status_code == 200  # clamped to the last page
