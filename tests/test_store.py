@@ -129,3 +129,20 @@ def test_opening_an_existing_database_keeps_its_runs(db_url: str) -> None:
         ingest_bytes(first, to_fit(make_run(2, NOW - timedelta(days=1), duration_s=300)), "x.fit", now=NOW)
     with Store(db_url) as second:
         assert second.count_runs() == 1
+
+
+def test_lists_come_without_samples_and_older_runs_get_their_heart_rate_times_once(store: Store) -> None:
+    from sqlalchemy import text
+
+    synthetic = make_run(8, NOW - timedelta(days=2), duration_s=1800)
+    run_id = ingest_bytes(store, to_fit(synthetic), "/watch/a.fit", now=NOW).run_ids[0]
+    (listed,) = store.runs(samples=False)
+    assert len(listed.run.streams) == 0 and listed.run.distance_m == store.run(run_id).run.distance_m
+    # A run stored before the times were kept (migration 0005 leaves them empty):
+    with store.engine.begin() as conn:
+        conn.execute(text("UPDATE runs SET heart_time_json = NULL"))
+    (history,) = store.runs_between(NOW - timedelta(days=7), NOW, samples=False)
+    assert history.heart is not None and history.heart.covered_s > 1700
+    with store.engine.connect() as conn:
+        assert conn.scalar(text("SELECT heart_time_json FROM runs")) is not None  # kept for next time
+    assert store.runs_between(NOW - timedelta(days=7), NOW, samples=False)[0].heart == history.heart
