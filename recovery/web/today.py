@@ -134,6 +134,11 @@ def phase_done(phase: str) -> tuple[Response, int]:
     return _record(None, phase)
 
 
+@bp.get("/favicon.ico")
+def favicon() -> Response:
+    return redirect(url_for("static", filename="icon.svg"), code=301)
+
+
 @bp.get("/healthz")
 def health() -> dict[str, str]:
     return {"status": "ok"}
