@@ -16,7 +16,7 @@ from recovery.coach.load import Profile, classify_run, heart_limits, run_load, t
 from recovery.coach.routine import Routine, build_cooldown, build_strength, build_warmup
 from recovery.coach.weights import Weights, load_weights
 from recovery.model import Run
-from recovery.store import Store
+from recovery.store import Store, StoredRun
 
 #: How far back the coach looks for the runner's habits and "longest in N weeks".
 HISTORY = timedelta(days=365)
@@ -57,9 +57,14 @@ def referral_now(store: Store, now: datetime) -> Referral | None:
     return assess(store.discomfort_logs(since=now - DISCOMFORT_HISTORY), now, data.red_flags)
 
 
-def cooldown_for(store: Store, run_id: int | None, now: datetime) -> Routine | None:
-    """The cool-down for a stored run (default: the latest run); None if there is none."""
-    stored = store.run(run_id) if run_id is not None else next(iter(store.runs(limit=1, only_runs=True)), None)
+def cooldown_for(store: Store, run_id: int | None, now: datetime, stored: StoredRun | None = None) -> Routine | None:
+    """The cool-down for a stored run (default: the latest run); None if there is none.
+
+    `stored` is the run itself when the caller has already read it.
+    """
+    if stored is None:
+        latest = run_id if run_id is not None else store.latest_run_id()
+        stored = store.run(latest) if latest is not None else None
     if stored is None:
         return None
     data = coach_data()

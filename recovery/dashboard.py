@@ -102,20 +102,19 @@ class Today:
 
 
 def today(store: Store, now: datetime) -> Today:
-    latest = next(iter(store.runs(limit=1, only_runs=True)), None)
+    latest_id = store.latest_run_id()
+    latest = store.run(latest_id) if latest_id is not None else None
     referral = referral_now(store, now)
     comparison = None
     cooldown = None
     cooled = False
     is_fresh = False
     if latest is not None:
-        latest = store.run(latest.id)
-    if latest is not None:
         run = latest.run
         start = run.start_time_utc or now
         earlier = [s.run for s in store.runs_between(start - timedelta(weeks=8), start, samples=False)]
         comparison = compared_with_usual(run, earlier, preferences(store).units)
-        cooldown = cooldown_for(store, latest.id, now)
+        cooldown = cooldown_for(store, latest.id, now, stored=latest)
         cooled = any(s.counts for s in store.routine_sessions(run_id=latest.id) if s.phase == "cooldown")
         end = run.end_time_utc
         is_fresh = end is not None and now - end <= FRESH_RUN

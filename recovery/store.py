@@ -181,6 +181,14 @@ class Store:
                 return [StoredRun(row["id"], row_to_run(row), ()) for row in rows]
             return [StoredRun(row["id"], row_to_run(row), self._paths(conn, row["id"])) for row in rows]
 
+    def latest_run_id(self) -> int | None:
+        """The newest running activity's id (walks, rides and swims get no cool-down)."""
+        t = schema.runs
+        order = func.coalesce(t.c.start_time_utc, t.c.start_time_local)
+        query = select(t.c.id).where(t.c.is_run.is_(True)).order_by(order.desc(), t.c.id.desc()).limit(1)
+        with self.engine.connect() as conn:
+            return conn.scalar(query)
+
     def run(self, run_id: int) -> StoredRun | None:
         with self.engine.connect() as conn:
             row = conn.execute(select(schema.runs).where(schema.runs.c.id == run_id)).mappings().first()
