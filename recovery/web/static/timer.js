@@ -193,6 +193,7 @@
       setState("paused");
       $("pause").textContent = "Resume";
       $("phase").textContent = "Paused";
+      $("clock").textContent = String(Math.ceil(pausedLeft));
       letSleep();
     } else if (state === "paused") {
       var seg = segments[current];

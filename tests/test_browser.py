@@ -1,0 +1,603 @@
+"""The dashboard in a real browser: what a runner sees and does, end to end.
+
+Each test starts `recovery serve` on a fresh SQLite database (its own port,
+its own folder, so `pytest -n 2` is safe) and drives Debian's Chromium
+(/usr/bin/chromium) through Playwright. No browser is ever downloaded: without
+Chromium these tests skip, or fail when RECOVERY_REQUIRE_BROWSER is set.
+
+The guided timer runs with a test-only speed factor (`?speed=N`, allowed
+because the server is started with RECOVERY_TIMER_SPEED_ALLOWED=1), so a
+6-minute cool-down takes a few seconds. Screenshots of the main pages go to
+test-output/screenshots/ (not committed); docs/refresh-screenshots.sh copies the
+few the README shows to docs/images/.
+
+Every test also checks that no page logged a console error or threw: the
+Content-Security-Policy forbids inline scripts, and a violation shows up as a
+console error.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Browser, BrowserContext, Locator, Page, expect, sync_playwright
+
+from recovery.synthetic import make_run, to_fit
+from tests.browser import (
+    CHROMIUM,
+    CHROMIUM_ARGS,
+    DESKTOP,
+    PHONE,
+    RECORD_TIMER_STATES,
+    SCREENSHOTS,
+    PageProblems,
+    Server,
+    gpx_run,
+    need_browser,
+    outdoor_fit_run,
+    run_id_from,
+    unnamed_controls,
+)
+from tests.manifest import Row
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
+
+#: The timer's test-only speed factor for runs to the end: the ~6-minute cool-down takes ~7 s.
+FAST = 50
+TIMER_DONE_TIMEOUT_MS = 60_000
+
+
+# -- fixtures -----------------------------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Browser]:
+    need_browser()
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def serve(tmp_path: Path) -> Iterator[Callable[[], Server]]:
+    """Start `recovery serve` on a fresh database in this test's own folder; stopped after the test."""
+    need_browser()
+    servers: list[Server] = []
+
+    def start() -> Server:
+        server = Server(tmp_path / f"server-{len(servers)}")
+        servers.append(server)
+        return server.start()
+
+    yield start
+    for server in servers:
+        server.stop()
+
+
+@dataclass(frozen=True)
+class Coach:
+    """A running dashboard with one real run imported through the command line."""
+
+    server: Server
+    run: Row
+    run_id: int
+
+    def url(self, path: str = "/") -> str:
+        return self.server.url + path
+
+
+@pytest.fixture
+def coach(serve: Callable[[], Server]) -> Coach:
+    run = outdoor_fit_run()
+    server = serve()
+    said = server.import_file(run.path)
+    assert f"{run.path.name}: imported a" in said, said
+    return Coach(server, run, run_id_from(said))
+
+
+@pytest.fixture(scope="module")
+def look_only(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Coach]:
+    """One dashboard shared by the tests that only look at pages and change nothing."""
+    need_browser()
+    run = outdoor_fit_run()
+    server = Server(tmp_path_factory.mktemp("look-only"))
+    said = server.import_file(run.path)
+    server.start()
+    try:
+        yield Coach(server, run, run_id_from(said))
+    finally:
+        server.stop()
+
+
+@pytest.fixture
+def problems() -> PageProblems:
+    return PageProblems()
+
+
+@pytest.fixture
+def context(browser: Browser) -> Iterator[BrowserContext]:
+    context = browser.new_context(viewport=DESKTOP, color_scheme="light")
+    context.set_default_timeout(10_000)
+    yield context
+    context.close()
+
+
+@pytest.fixture
+def page(context: BrowserContext, problems: PageProblems) -> Page:
+    return problems.watch(context.new_page())
+
+
+def timer_state(page: Page) -> Locator:
+    return page.locator("body")
+
+
+def snapshot(page: Page) -> tuple[str, str, str]:
+    """What the timer shows: which stretch, which phase, the seconds left."""
+    return (page.locator("#step-count").inner_text(), page.locator("#phase").inner_text(),
+            page.locator("#clock").inner_text())  # fmt: skip
+
+
+def cooldown_names(page: Page) -> list[str]:
+    names = page.locator("#cooldown ol.routine h3").all_inner_texts()
+    assert all(name.strip() for name in names)
+    return names
+
+
+def streak_on_today(page: Page, coach: Coach) -> str:
+    page.goto(coach.url("/"))
+    return page.get_by_test_id("streak-current").inner_text()
+
+
+# -- 1. the whole guided cool-down ---------------------------------------------------------------------------------
+
+
+def test_a_real_run_gets_a_cooldown_and_the_whole_guided_timer_moves_the_streak(
+    coach: Coach, page: Page, problems: PageProblems
+) -> None:
+    # Today: the run just imported, in one line, and its cool-down listed stretch by stretch.
+    page.goto(coach.url("/"))
+    distance = page.get_by_test_id("latest-distance").inner_text()
+    found = re.fullmatch(r"(\d+\.\d+) km", distance)
+    assert found, f"the distance reads {distance!r}"
+    assert coach.run.distance_m is not None
+    assert abs(float(found.group(1)) * 1000 - coach.run.distance_m) <= 10
+    assert page.get_by_test_id("streak-current").inner_text() == "0"
+    names = cooldown_names(page)
+    assert len(names) >= 4
+    expect(page.locator("#cooldown .summary")).to_contain_text(f"{len(names)} stretches")
+    start_link = page.get_by_role("link", name="Start the cool-down", exact=True)
+    assert start_link.get_attribute("href") == f"/timer/{coach.run_id}"
+
+    # The timer lists the same stretches, then runs them one by one (fast: a test-only speed factor).
+    page.add_init_script(RECORD_TIMER_STATES)
+    page.goto(coach.url(f"/timer/{coach.run_id}?speed={FAST}"))
+    expect(timer_state(page)).to_have_attribute("data-timer-state", "intro")
+    plan = page.locator(".plan-list li").all_inner_texts()
+    assert [line.split(":")[0] for line in plan] == names
+    page.locator("#start").click()
+    expect(timer_state(page)).to_have_attribute("data-timer-state", "running")
+    expect(page.locator("#step-count")).to_have_text(re.compile(rf"Stretch \d+ of {len(names)}"))
+
+    # Pausing freezes the clock (which otherwise moves many times in half a second at this speed) ...
+    before = snapshot(page)
+    page.wait_for_timeout(500)
+    assert snapshot(page) != before, "the timer should move while running"
+    page.locator("#pause").click()
+    expect(timer_state(page)).to_have_attribute("data-timer-state", "paused")
+    expect(page.locator("#pause")).to_have_text("Resume")
+    page.wait_for_timeout(100)  # the clock shows the paused value from its next tick (20 ms at this speed)
+    frozen = snapshot(page)
+    page.wait_for_timeout(500)
+    assert snapshot(page) == frozen, "the clock moved while paused"
+    # ... and resuming carries on.
+    page.locator("#pause").click()
+    expect(timer_state(page)).to_have_attribute("data-timer-state", "running")
+    expect(page.locator("#pause")).to_have_text("Pause")
+
+    # No skipping: the routine runs to its end and is saved.
+    expect(timer_state(page)).to_have_attribute("data-timer-state", "done", timeout=TIMER_DONE_TIMEOUT_MS)
+    seen = page.evaluate("window.__timerSeen")
+    assert seen["state"] == ["intro", "running", "paused", "running", "saving", "done"]
+    phases = {"ready", "work"} | ({"switch"} if any("each side" in line for line in plan) else set())
+    assert phases <= set(seen["phase"]), seen["phase"]
+    expect(page.locator("#done-title")).to_have_text("Routine complete")
+    expect(page.get_by_test_id("done-message")).to_have_text(
+        f"Well done: {len(names)} of {len(names)} stretches recorded."
+    )
+    expect(page.get_by_test_id("done-streak")).to_have_text("Cool-down streak: 1 run in a row (best 1).")
+
+    # Every page agrees: today, the history and the run itself.
+    assert streak_on_today(page, coach) == "1"
+    expect(page.get_by_test_id("cooled")).to_be_visible()
+    expect(page.get_by_role("link", name="Start the cool-down again")).to_be_visible()
+    page.goto(coach.url("/history"))
+    expect(page.get_by_test_id("streak-current")).to_have_text("1")
+    expect(page.get_by_test_id("streak-best")).to_have_text("1")
+    expect(page.locator("figure.chart-figure svg[role=img]").first).to_be_visible()
+    page.goto(coach.url(f"/runs/{coach.run_id}"))
+    expect(page.locator("main")).to_contain_text(f"Cool-down: {len(names)} of {len(names)} stretches done")
+    problems.assert_none()
+
+
+def test_stopping_early_saves_what_was_done_but_under_half_does_not_count_toward_the_streak(
+    coach: Coach, page: Page, problems: PageProblems
+) -> None:
+    page.goto(coach.url("/"))
+    planned = len(cooldown_names(page))
+    page.goto(coach.url(f"/timer/{coach.run_id}?speed=25"))
+    page.locator("#start").click()
+    # The first stretch runs to its end by itself; stop during the second.
+    expect(page.locator("#step-count")).to_have_text(f"Stretch 2 of {planned}", timeout=20_000)
+    page.locator("#stop").click()
+    expect(timer_state(page)).to_have_attribute("data-timer-state", "done")
+    expect(page.locator("#done-title")).to_have_text("Stopped early")
+    message = page.get_by_test_id("done-message").inner_text()
+    found = re.fullmatch(
+        rf"(\d+) of {planned} recorded\. Do at least half for it to count toward your streak\.", message
+    )
+    assert found, message
+    assert 1 <= int(found.group(1)) < planned / 2
+    expect(page.get_by_test_id("done-streak")).to_have_text("Cool-down streak: 0 runs in a row (best 0).")
+
+    # Recorded against the run, but the streak does not move and today still offers the cool-down.
+    assert streak_on_today(page, coach) == "0"
+    expect(page.get_by_test_id("cooled")).to_have_count(0)
+    expect(page.get_by_role("link", name="Start the cool-down", exact=True)).to_be_visible()
+    page.goto(coach.url(f"/runs/{coach.run_id}"))
+    expect(page.locator("main")).to_contain_text(f"Cool-down: {found.group(1)} of {planned} stretches done")
+    problems.assert_none()
+
+
+# -- 2. the keyboard on the timer ----------------------------------------------------------------------------------
+
+
+def test_the_timer_answers_space_arrows_and_escape(coach: Coach, page: Page, problems: PageProblems) -> None:
+    page.goto(coach.url(f"/timer/{coach.run_id}"))  # real time: nothing moves on by itself within this test
+    planned = page.locator(".plan-list li").count()
+    assert planned >= 3
+    page.locator("#start").click()
+    step = page.locator("#step-count")
+    expect(step).to_have_text(f"Stretch 1 of {planned}")
+    expect(page.locator("#pause")).to_be_focused()  # so Space on a focused button must not toggle twice
+
+    page.keyboard.press("Space")
+    expect(timer_state(page)).to_have_attribute("data-timer-state", "paused")
+    expect(page.locator("#phase")).to_have_text("Paused")
+    page.keyboard.press("Space")
+    expect(timer_state(page)).to_have_attribute("data-timer-state", "running")
+    expect(page.locator("#phase")).to_have_text("Get ready")
+
+    page.keyboard.press("ArrowRight")
+    expect(step).to_have_text(f"Stretch 2 of {planned}")
+    expect(page.locator("#phase")).to_have_text("Get ready")
+    page.keyboard.press("ArrowLeft")  # at the very start of a stretch, back goes to the one before
+    expect(step).to_have_text(f"Stretch 1 of {planned}")
+    page.keyboard.press("ArrowRight")
+    page.keyboard.press("ArrowRight")
+    expect(step).to_have_text(f"Stretch 3 of {planned}")
+
+    page.keyboard.press("Escape")
+    expect(timer_state(page)).to_have_attribute("data-timer-state", "done")
+    expect(page.locator("#done-title")).to_have_text("Stopped early")
+    # Skipped stretches are not done ones: nothing was held to the end, and the server says so.
+    expect(page.get_by_test_id("done-message")).to_have_text("Nothing was done, so nothing counts yet.")
+    expect(page.get_by_test_id("done-streak")).to_have_text("Cool-down streak: 0 runs in a row (best 0).")
+    problems.assert_none()
+
+
+# -- 3. discomfort and red flags ------------------------------------------------------------------------------------
+
+
+def choose_score(page: Page, score: int) -> None:
+    """Click the visible pill, as a runner would (the radio inside is visually hidden)."""
+    form = page.locator("form.discomfort-form")
+    form.locator(f"label.pill.score-{score}").click()
+    expect(form.locator(f"input[name=score][value='{score}']")).to_be_checked()
+
+
+def test_discomfort_8_brings_advice_to_see_someone_and_an_urgent_red_flag_the_emergency_message(
+    coach: Coach, page: Page, problems: PageProblems
+) -> None:
+    page.goto(coach.url("/"))
+    form = page.locator("form.discomfort-form")
+    preview = page.locator(".urgent-preview")
+    expect(page.locator("#referral")).to_have_count(0)
+    expect(preview).to_be_hidden()
+
+    # A high score: see someone soon. The cool-down is still offered.
+    choose_score(page, 8)
+    form.get_by_role("button", name="Save").click()
+    page.wait_for_url(re.compile(r"#referral$"))
+    referral = page.locator("main > #referral")  # the advice at the top of the page
+    expect(referral).to_have_class(re.compile(r"\breferral-see-soon\b"))
+    expect(referral.locator("h2")).to_have_text("See someone soon")
+    expect(referral).to_contain_text("book an appointment with your doctor")
+    expect(referral).to_contain_text("Your latest discomfort was 8/10, which is high.")
+    expect(page.locator(".flash-ok")).to_contain_text("Logged 8/10, after a run, in the middle.")
+    expect(page.locator(".recent-logs")).to_contain_text("8/10")
+    expect(page.get_by_role("link", name="Start the cool-down", exact=True)).to_be_visible()
+
+    # A see-soon warning sign does not bring the emergency preview; an urgent one does, at once, before saving.
+    choose_score(page, 5)
+    see_soon = form.locator("input[name=red_flag][data-level=see-soon]").first
+    urgent = form.locator("input[name=red_flag][data-level=urgent]").first
+    see_soon.check()
+    expect(preview).to_be_hidden()
+    see_soon.uncheck()
+    urgent.check()
+    expect(preview).to_be_visible()
+    expect(preview).to_contain_text("emergency department")
+    expect(referral).to_have_class(re.compile(r"\breferral-see-soon\b"))  # nothing saved yet
+    urgent.uncheck()
+    expect(preview).to_be_hidden()
+    urgent.check()
+    question = urgent.locator("xpath=..").inner_text().strip()
+    form.get_by_role("button", name="Save").click()
+
+    # Saved: the emergency message replaces the advice, and no routine is offered until seen.
+    page.wait_for_url(re.compile(r"#referral$"))
+    expect(referral).to_have_class(re.compile(r"\breferral-urgent\b"))
+    expect(referral).to_have_attribute("role", "alert")
+    expect(referral.locator("h2")).to_have_text("Get seen today")
+    expect(referral).to_contain_text("Go to an emergency department now (or call an ambulance).")
+    expect(referral).to_contain_text(f"You answered yes to: {question}")
+    expect(page.get_by_role("link", name=re.compile("Start the cool-down"))).to_have_count(0)
+    page.goto(coach.url(f"/timer/{coach.run_id}"))
+    expect(page.locator("#start")).to_have_count(0)
+    expect(page.locator("main")).to_contain_text("No routine today: please get seen first.")
+    problems.assert_none()
+
+
+DUPLICATE_IDS = """
+() => {
+  var seen = {}, twice = [];
+  document.querySelectorAll("[id]").forEach(function (e) {
+    if (seen[e.id] && twice.indexOf(e.id) < 0) { twice.push(e.id); }
+    seen[e.id] = true;
+  });
+  return twice;
+}
+"""
+
+
+def test_the_urgent_advice_is_announced_once_on_today(coach: Coach, page: Page, problems: PageProblems) -> None:
+    page.goto(coach.url("/"))
+    choose_score(page, 3)
+    page.locator("form.discomfort-form input[name=red_flag][data-level=urgent]").first.check()
+    page.locator("form.discomfort-form").get_by_role("button", name="Save").click()
+    page.wait_for_url(re.compile(r"#referral$"))
+    expect(page.locator("main > #referral.referral-urgent")).to_be_visible()
+    assert page.evaluate(DUPLICATE_IDS) == [], "ids used more than once on the page"
+    expect(page.get_by_role("alert")).to_have_count(1)  # a screen reader announces the emergency once
+    problems.assert_none()
+
+
+# -- 4. uploading through the page ----------------------------------------------------------------------------------
+
+
+def test_uploading_a_run_and_a_broken_file_through_the_page_reports_each_and_logs_the_refusal(
+    serve: Callable[[], Server], page: Page, problems: PageProblems, tmp_path: Path
+) -> None:
+    run = gpx_run()
+    junk = tmp_path / "broken.fit"
+    junk.write_bytes(b"this is not a FIT file")
+    server = serve()
+    page.goto(server.url + "/imports")
+    expect(page.locator("main")).to_contain_text("Nothing imported yet.")
+
+    page.locator("#file-input").set_input_files([run.path, junk])  # choosing the files sends them
+    expect(page.locator("body")).to_have_attribute("data-uploaded", "yes", timeout=30_000)
+    results = page.locator("#upload-results li")
+    expect(results).to_have_count(2)
+    expect(page.locator("#upload-results li.outcome-imported")).to_have_text(
+        re.compile(
+            rf"^{re.escape(run.path.name)}: imported a \d+\.\d km run on {run.start_time_utc[:10]} as run \d+\.$"
+        )
+    )
+    refused = page.locator("#upload-results li.outcome-rejected")
+    sentence = refused.inner_text()
+    assert sentence.startswith("broken.fit ") and sentence.endswith("."), sentence
+    expect(page.locator("#upload-status")).to_contain_text("1 imported, 0 duplicates, 0 not runs, 1 rejected.")
+
+    # After a reload the import log keeps the same sentence, under the upload's name.
+    page.reload()
+    log = page.get_by_test_id("import-log")
+    refused_row = log.locator("tr.outcome-rejected")
+    expect(refused_row).to_have_count(1)
+    expect(refused_row).to_contain_text(sentence)
+    expect(refused_row.locator("td.path")).to_have_text("upload/broken.fit")
+    imported_row = log.locator("tr.outcome-imported")
+    expect(imported_row.locator("td.path")).to_have_text(f"upload/{run.path.name}")
+    imported_row.get_by_role("link", name="view").click()
+    expect(page.locator("h1")).to_be_visible()
+    expect(page.locator("figure.route svg")).to_be_visible()
+    problems.assert_none()
+
+
+# -- 5. screenshots, and no sideways scrolling on a phone --------------------------------------------------------------
+
+LOAD_IMAGES = """
+() => Promise.all(Array.from(document.images).map(function (img) {
+  img.loading = "eager";
+  return img.complete ? null : new Promise(function (done) { img.onload = img.onerror = done; });
+})).then(function () {
+  return Array.from(document.images).filter(function (img) { return !img.naturalWidth; }).map(function (img) {
+    return img.src;
+  });
+})
+"""
+
+#: The pages to screenshot, by the name their pictures get.
+MAIN_PAGES = {"today": "/", "history": "/history", "run": "/runs/{run_id}", "imports": "/imports"}
+
+
+def shoot(page: Page, name: str, width: int) -> Path:
+    """Once every image (the stretch figures among them) has loaded, the whole page as a picture."""
+    broken = page.evaluate(LOAD_IMAGES)
+    assert broken == [], f"{name}: images that did not load: {broken}"
+    path = SCREENSHOTS / f"{name}-{width}.png"
+    path.unlink(missing_ok=True)
+    page.screenshot(path=str(path), full_page=True, animations="disabled", caret="hide")
+    return path
+
+
+def start_the_timer(page: Page, url: str) -> None:
+    page.goto(url)
+    page.locator("#start").click()
+    expect(timer_state(page)).to_have_attribute("data-timer-state", "running")
+    expect(page.locator("#figure")).to_have_attribute("src", re.compile(r"\.svg$"))
+
+
+def test_screenshots_of_the_main_pages_at_phone_and_desktop_widths_light_and_dark(
+    coach: Coach, browser: Browser, problems: PageProblems, tmp_path: Path
+) -> None:
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    # Ten weeks of made-up runs up to this morning, so the calendar and the weekly chart have something
+    # to show (the real files are years old); the run page shows the real run.
+    recent = tmp_path / "recent"
+    recent.mkdir()
+    today = datetime.now(UTC).replace(hour=7, minute=0, second=0, microsecond=0)
+    for day in range(0, 70, 2):
+        start = today - timedelta(days=day)
+        run = make_run(day, start, duration_s=1800 + 60 * (day % 5) * 5, interval_s=5, pace_s_per_km=320 + day % 7 * 8)
+        (recent / f"{start:%Y-%m-%d}.fit").write_bytes(to_fit(run))
+    said = coach.server.import_file(recent).splitlines()
+    newest = run_id_from(next(line for line in said if line.startswith(f"{today:%Y-%m-%d}.fit")))
+    written: list[Path] = []
+    backgrounds: dict[str, str] = {}
+    for scheme, size in (("light", PHONE), ("light", DESKTOP), ("dark", PHONE)):
+        context = browser.new_context(viewport=size, color_scheme=scheme)
+        try:
+            page = problems.watch(context.new_page())
+            if not written:
+                # Cool-downs done first, so the pages show a streak (this speed takes under a second each).
+                for run_id in (newest - 2, newest - 1, newest):
+                    page.goto(coach.url(f"/timer/{run_id}?speed=1000"))
+                    page.locator("#start").click()
+                    expect(timer_state(page)).to_have_attribute("data-timer-state", "done", timeout=30_000)
+            suffix = "" if scheme == "light" else "-dark"
+            for name, path in MAIN_PAGES.items() if scheme == "light" else [("today", "/")]:
+                page.goto(coach.url(path.format(run_id=coach.run_id)))
+                written.append(shoot(page, name + suffix, size["width"]))
+                if name == "today":
+                    backgrounds[scheme] = page.evaluate("getComputedStyle(document.body).backgroundColor")
+            if scheme == "light":
+                start_the_timer(page, coach.url(f"/timer/{newest}"))  # in the middle of the first stretch
+                written.append(shoot(page, "timer", size["width"]))
+        finally:
+            context.close()
+
+    assert sorted(path.name for path in written) == sorted(
+        [f"{name}-{width}.png" for name in [*MAIN_PAGES, "timer"] for width in (390, 1280)] + ["today-dark-390.png"]
+    )
+    for path in written:
+        data = path.read_bytes()
+        assert data.startswith(b"\x89PNG\r\n\x1a\n"), path
+        assert len(data) > 8_000, f"{path} is only {len(data)} bytes"
+    assert backgrounds["dark"] != backgrounds["light"], "the dark colour scheme shows the light page"
+    problems.assert_none()
+
+
+#: The innermost elements that stick out of the screen or whose content sticks out of them (for the message).
+WIDEST_CULPRITS = """
+() => {
+  var wide = Array.from(document.querySelectorAll("main *")).filter(function (e) {
+    var overflows = e.scrollWidth > e.clientWidth + 1 && getComputedStyle(e).overflowX === "visible";
+    return overflows || e.getBoundingClientRect().right > window.innerWidth + 1;
+  });
+  var innermost = wide.filter(function (e) {
+    return !wide.some(function (other) { return other !== e && e.contains(other); });
+  });
+  return innermost.map(function (e) {
+    return e.tagName.toLowerCase() + "." + e.className + ": " + e.textContent.trim().slice(0, 70);
+  });
+}
+"""
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/",
+        "/history",
+        "/runs",
+        "/runs/{run_id}",
+        "/imports",
+        "/settings",
+        "/timer/{run_id}",
+        "/timer/{run_id}#running",
+    ],
+)
+def test_no_page_scrolls_sideways_on_a_phone(
+    path: str, look_only: Coach, browser: Browser, problems: PageProblems
+) -> None:
+    context = browser.new_context(viewport=PHONE)
+    try:
+        page = problems.watch(context.new_page())
+        url = look_only.url(path.format(run_id=look_only.run_id).removesuffix("#running"))
+        if path.endswith("#running"):
+            start_the_timer(page, url)
+        else:
+            page.goto(url)
+        page.evaluate(LOAD_IMAGES)
+        too_wide = page.evaluate(WIDEST_CULPRITS)
+        scroll_width = page.evaluate("document.documentElement.scrollWidth")
+        assert scroll_width <= PHONE["width"] + 1, f"{path} is {scroll_width} px wide at 390 px because of {too_wide}"
+    finally:
+        context.close()
+    problems.assert_none()
+
+
+# -- 6. accessibility basics ---------------------------------------------------------------------------------------
+
+
+def test_accessibility_basics_names_alt_texts_one_heading_and_the_keyboard_reaches_start(
+    coach: Coach, page: Page, problems: PageProblems
+) -> None:
+    # Every control has a name a screen reader can say, as Chromium's accessibility tree computes it.
+    page.goto(coach.url("/"))
+    controls, unnamed = unnamed_controls(page)
+    assert unnamed == [], f"controls on / without an accessible name: {unnamed}"
+    assert controls >= 11 + 3 + 3 + 2  # the 0-10 scale, when, where, the red flags, the note, Save
+    form = page.locator("form.discomfort-form")
+    for score in (0, 8, 10):
+        expect(form.get_by_role("radio", name=str(score), exact=True)).to_have_count(1)
+    expect(form.get_by_role("textbox", name="Note (optional)")).to_have_count(1)
+    page.goto(coach.url("/settings"))
+    controls, unnamed = unnamed_controls(page)
+    assert unnamed == [], f"controls on /settings without an accessible name: {unnamed}"
+    assert controls >= 6
+    expect(page.get_by_role("combobox", name="Time zone")).to_have_count(1)
+    expect(page.get_by_role("spinbutton", name="Maximum heart rate")).to_have_count(1)
+    expect(page.get_by_role("textbox", name="Folder path")).to_have_count(1)
+
+    # Every page: one h1, a language, images with alt text (empty where decorative), charts with a name.
+    for path in ("/", "/history", "/runs", f"/runs/{coach.run_id}", "/imports", "/settings",
+                 f"/timer/{coach.run_id}"):  # fmt: skip
+        page.goto(coach.url(path))
+        assert page.locator("html").get_attribute("lang") == "en", path
+        assert page.locator("h1").count() == 1, f"{path} has {page.locator('h1').count()} h1 elements"
+        assert page.locator("img:not([alt])").count() == 0, f"{path} has images without alt"
+        assert page.locator("svg[role=img]:not([aria-label]):not([aria-labelledby])").count() == 0, path
+        assert page.evaluate(DUPLICATE_IDS) == [], f"{path} uses an id more than once"
+
+    # The keyboard alone: Tab first reaches the skip link, then on to Start; Enter starts the timer.
+    page.goto(coach.url(f"/timer/{coach.run_id}"))
+    page.keyboard.press("Tab")
+    expect(page.get_by_role("link", name="Skip to the content")).to_be_focused()
+    for _ in range(40):
+        if page.evaluate("document.activeElement && document.activeElement.id") == "start":
+            break
+        page.keyboard.press("Tab")
+    expect(page.locator("#start")).to_be_focused()
+    page.keyboard.press("Enter")
+    expect(timer_state(page)).to_have_attribute("data-timer-state", "running")
+    page.keyboard.press("Escape")
+    expect(timer_state(page)).to_have_attribute("data-timer-state", "done")
+    problems.assert_none()
