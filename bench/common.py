@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import resource
 import statistics
@@ -111,3 +112,9 @@ def cpu_note(summary: dict[str, Any]) -> str:
 
 def load() -> list[float]:
     return [round(x, 2) for x in os.getloadavg()]
+
+
+def save_report(report: dict[str, Any], path: Path) -> None:
+    """The JSON report every benchmark writes beside its printed table."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(report, indent=2) + "\n")

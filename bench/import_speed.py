@@ -42,7 +42,7 @@ from typing import Any
 
 import fitparse
 
-from bench.common import Meter, cpu_fields, cpu_note, format_table, load, log, median, utc_now, verdict
+from bench.common import Meter, cpu_fields, cpu_note, format_table, load, log, median, save_report, utc_now, verdict
 from recovery.ingest import ingest_inputs
 from recovery.inputs import iter_inputs
 from recovery.parsers.fit import decode
@@ -497,8 +497,7 @@ def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
         "wall_seconds": round(time.perf_counter() - wall, 1),
         "json": str(args.json),
     }
-    args.json.parent.mkdir(parents=True, exist_ok=True)
-    args.json.write_text(json.dumps(report, indent=2) + "\n")
+    save_report(report, args.json)
     print_report(report)
     return report
 

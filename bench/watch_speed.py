@@ -48,7 +48,7 @@ from functools import partial
 from pathlib import Path
 from typing import IO, Any, TypeVar
 
-from bench.common import Meter, cpu_fields, cpu_note, format_table, load, log, median, utc_now, verdict
+from bench.common import Meter, cpu_fields, cpu_note, format_table, load, log, median, save_report, utc_now, verdict
 from recovery.errors import FileProblem
 from recovery.ingest import FileOutcome, ingest_bytes, ingest_inputs
 from recovery.inputs import iter_inputs
@@ -778,8 +778,7 @@ def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
         "wall_seconds": round(time.perf_counter() - wall, 1),
         "json": str(args.json),
     }
-    args.json.parent.mkdir(parents=True, exist_ok=True)
-    args.json.write_text(json.dumps(report, indent=2) + "\n")
+    save_report(report, args.json)
     print_report(report)
     return report
 

@@ -6,6 +6,7 @@ read it. The CLI only parses arguments, calls the core and prints.
 
 from __future__ import annotations
 
+import gc
 import ipaddress
 import json
 import os
@@ -495,6 +496,10 @@ def serve(ctx: click.Context, host: str, port: int, watch: bool, interval: float
     if watch:
         sync = FolderSync(app.extensions["recovery.store"], clock=utcnow, interval_s=interval)
         sync.start()
+    # Everything loaded so far (the app, the coach's data, the libraries) lives as long as the server:
+    # leaving it out of the garbage collector's full passes keeps them from stalling requests.
+    gc.collect()
+    gc.freeze()
     shown = f"[{host}]" if ":" in host else host
     click.echo(f"Recovery coach on http://{shown}:{port}/  (Ctrl-C to stop)", err=True)
     try:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 import os
+import weakref
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, tzinfo
 from functools import cache
@@ -16,10 +17,11 @@ from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from recovery.coach.discomfort import DiscomfortLog, Referral
-from recovery.coach.load import Trend, run_load, trend
+from recovery.coach.load import Trend, trend
 from recovery.coach.routine import Routine
-from recovery.coaching import HISTORY, cooldown_for, referral_now, resolved_profile, strength_for, warmup_for
+from recovery.coaching import HISTORY, cooldown_for, load_of, referral_now, resolved_profile, strength_for, warmup_for
 from recovery.history import (
+    COOLDOWN_GRACE,
     DayMark,
     RoutineSession,
     Streak,
@@ -133,8 +135,37 @@ def today(store: Store, now: datetime) -> Today:
     )
 
 
+@dataclass
+class _KeptStreak:
+    version: tuple[object, ...]
+    starts: list[tuple[int, datetime]]
+    cooled: set[int]
+    newest: datetime | None
+    by_grace: dict[bool, Streak]
+
+
+#: Per open store: the streak's inputs at one activity version, and the streak before and after the grace time.
+_STREAKS: weakref.WeakKeyDictionary[Store, _KeptStreak] = weakref.WeakKeyDictionary()
+
+
 def streak(store: Store, now: datetime) -> Streak:
-    return cooldown_streak(store.run_starts(), store.routine_sessions(), now)
+    """The cool-down streak, worked out again only when runs or routines changed.
+
+    The streak reads every run ever stored, and every page shows it. It
+    changes when a run or a routine is added or changed, or when the newest
+    run's time for its cool-down runs out; nothing else. So it is kept per
+    database under exactly those keys.
+    """
+    version = store.activity_version()
+    kept = _STREAKS.get(store)
+    if kept is None or kept.version != version:
+        starts, cooled = store.run_starts(), store.cooled_run_ids()
+        newest = max((start for _, start in starts), default=None)
+        kept = _STREAKS[store] = _KeptStreak(version, starts, cooled, newest, {})
+    within_grace = kept.newest is not None and now - kept.newest <= COOLDOWN_GRACE
+    if within_grace not in kept.by_grace:
+        kept.by_grace[within_grace] = cooldown_streak(kept.starts, kept.cooled, now)
+    return kept.by_grace[within_grace]
 
 
 @dataclass(frozen=True)
@@ -156,7 +187,7 @@ def history(store: Store, now: datetime) -> HistoryView:
     stored = store.runs_between(since, now + timedelta(days=1), samples=False)
     runs = [s.run for s in stored]
     runner, _ = resolved_profile(store, runs)
-    loads = [(s.id, s.run, run_load(s.run, runner, runs, s.heart).value) for s in stored]
+    loads = [(s.id, s.run, load_of(s, runner, runs).value) for s in stored]
     sessions = store.routine_sessions(since=since)
     logs = store.discomfort_logs(since=since)
     pairs = [(s.id, s.run) for s in stored]

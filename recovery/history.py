@@ -67,14 +67,13 @@ class Streak:
     waiting_run_id: int | None  # the newest run, when its cool-down can still be done today
 
 
-def cooldown_streak(
-    run_starts: Sequence[tuple[int, datetime]], sessions: Iterable[RoutineSession], now: datetime
-) -> Streak:
+def cooldown_streak(run_starts: Sequence[tuple[int, datetime]], cooled: set[int], now: datetime) -> Streak:
     """Runs in a row followed by a cool-down, newest back; and the best such run ever.
 
-    `run_starts` are (run id, start time) of the running activities, in any order.
+    `run_starts` are (run id, start time) of the running activities, in any
+    order; `cooled` the ids of runs with a cool-down that counts
+    (`cooled_run_ids`).
     """
-    cooled = cooled_run_ids(sessions)
     dated = sorted(((start, run_id) for run_id, start in run_starts), key=lambda pair: (pair[0], pair[1]))
     best = length = 0
     for _, run_id in dated:

@@ -21,6 +21,8 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    func,
+    text,
 )
 
 metadata = MetaData()
@@ -62,6 +64,9 @@ runs = Table(
     Column("created_at", DateTime, nullable=False),
     Column("updated_at", DateTime, nullable=False),
     Index("ix_runs_start_time_utc", "start_time_utc"),
+    # The order runs are listed in (migration 0006).
+    Index("ix_runs_newest", func.coalesce(text("start_time_utc"), text("start_time_local")).desc(), text("id DESC")),
+    Index("ix_runs_is_run_start", "is_run", "start_time_utc"),
 )
 
 # One row per file (or per leg of a multisport file) that gave a run.

@@ -15,6 +15,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -340,24 +341,37 @@ class Store:
 
     # -- guided routines done -----------------------------------------------
 
+    def activity_version(self) -> tuple[object, ...]:
+        """Changes whenever a run or a routine session is added, changed or removed (for caches)."""
+        # Only counts and largest ids: instant from the primary keys. A run replaced by a richer copy
+        # always comes with a new row in sources.
+        r, f, s = schema.runs, schema.sources, schema.routine_sessions
+        with self.engine.connect() as conn:
+            runs = conn.execute(select(func.count(), func.max(r.c.id))).one()
+            files = conn.execute(select(func.max(f.c.id))).one()
+            sessions = conn.execute(select(func.count(), func.max(s.c.id))).one()
+        return (*runs, *files, *sessions)
+
     def run_starts(self) -> list[tuple[int, datetime]]:
         """(id, start) of every running activity with a date: all the streak needs."""
         t = schema.runs
         query = select(t.c.id, t.c.start_time_utc).where(t.c.is_run.is_(True), t.c.start_time_utc.is_not(None))
         with self.engine.connect() as conn:
-            return [(run_id, _aware(start)) for run_id, start in conn.execute(query)]
+            return [(run_id, start.replace(tzinfo=UTC)) for run_id, start in conn.execute(query)]
 
-    def cooled_run_ids(self, run_ids: list[int]) -> set[int]:
-        """Of these runs, the ones with a cool-down done that counts (see RoutineSession.counts)."""
-        if not run_ids:
+    def cooled_run_ids(self, run_ids: list[int] | None = None) -> set[int]:
+        """Of these runs (default: all), the ones with a cool-down that counts (see RoutineSession.counts)."""
+        if run_ids is not None and not run_ids:
             return set()
         t = schema.routine_sessions
-        query = select(t.c.run_id).where(
-            t.c.run_id.in_(run_ids),
+        query = select(t.c.run_id).distinct().where(
+            t.c.run_id.is_not(None),
             t.c.phase == "cooldown",
             t.c.items_done > 0,
             t.c.items_done * 2 >= t.c.items_planned,
         )
+        if run_ids is not None:
+            query = query.where(t.c.run_id.in_(run_ids))
         with self.engine.connect() as conn:
             return set(conn.scalars(query))
 
@@ -531,8 +545,30 @@ def _heart_json(heart: HeartTime | None) -> str:
 
 def _heart(row: Any) -> HeartTime | None:
     text = row.get("heart_time_json")
-    data = json.loads(text) if text else None
+    return _decode_heart(text) if text else None
+
+
+# The JSON columns decoded once per distinct text: a dashboard page reads the same year of runs
+# on every request, and the decoded values are immutable.
+@lru_cache(maxsize=16384)
+def _decode_heart(text: str) -> HeartTime | None:
+    data = json.loads(text)
     return HeartTime.from_json(data) if data else None
+
+
+@lru_cache(maxsize=16384)
+def _decode_laps(text: str) -> tuple[Lap, ...]:
+    return tuple(Lap(**_from_jsonable(d)) for d in json.loads(text))
+
+
+@lru_cache(maxsize=4096)
+def _decode_legs(text: str) -> tuple[Leg, ...]:
+    return tuple(Leg(**_from_jsonable(d)) for d in json.loads(text))
+
+
+@lru_cache(maxsize=4096)
+def _decode_warnings(text: str) -> tuple[str, ...]:
+    return tuple(json.loads(text))
 
 
 def _columns(samples: bool) -> list[Any]:
@@ -556,15 +592,15 @@ def row_to_run(row: Any) -> Run:
         max_hr=row["max_hr"],
         avg_cadence_spm=row["avg_cadence_spm"],
         device=row["device"],
-        laps=tuple(Lap(**_from_jsonable(d)) for d in json.loads(row["laps_json"])),
-        legs=tuple(Leg(**_from_jsonable(d)) for d in json.loads(row["legs_json"])),
+        laps=_decode_laps(row["laps_json"]),
+        legs=_decode_legs(row["legs_json"]),
         streams=unpack(row["streams"]) if "streams" in row else Streams(),
         utc_offset_s=row["utc_offset_s"],
         start_time_local=row["start_time_local"],
         leg_index=row["leg_index"],
         sport_inferred=row["sport_inferred"],
         has_gps=row["has_gps"],
-        warnings=tuple(json.loads(row["warnings_json"])),
+        warnings=_decode_warnings(row["warnings_json"]),
         name=row["name"],
     )
 

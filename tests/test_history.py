@@ -16,6 +16,7 @@ from recovery.history import (
     calendar,
     compared_with_usual,
     cooldown_streak,
+    cooled_run_ids,
     format_pace,
     weekly,
 )
@@ -49,25 +50,25 @@ def cooled(run_id: int, at: datetime, done: int = 5, planned: int = 5) -> Routin
 def test_the_streak_counts_runs_in_a_row_with_a_cooldown_back_from_the_newest() -> None:
     starts = [(i, NOW - timedelta(days=10 - i)) for i in range(1, 8)]  # runs 1..7, oldest first
     sessions = [cooled(i, start + timedelta(hours=1)) for i, start in starts if i not in (3,)]
-    streak = cooldown_streak(starts, sessions, NOW)
+    streak = cooldown_streak(starts, cooled_run_ids(sessions), NOW)
     assert (streak.current, streak.best) == (4, 4)  # 4, 5, 6, 7 in a row; run 3 broke it
 
 
 def test_todays_run_waiting_for_its_cooldown_does_not_break_the_streak() -> None:
     starts = [(1, NOW - timedelta(days=2)), (2, NOW - timedelta(hours=3))]
-    streak = cooldown_streak(starts, [cooled(1, NOW - timedelta(days=2))], NOW)
+    streak = cooldown_streak(starts, {1}, NOW)
     assert (streak.current, streak.waiting_run_id) == (1, 2)
     # A day later, still nothing done: now it breaks the streak.
-    later = cooldown_streak(starts, [cooled(1, NOW - timedelta(days=2))], NOW + timedelta(days=1))
+    later = cooldown_streak(starts, {1}, NOW + timedelta(days=1))
     assert (later.current, later.waiting_run_id, later.best) == (0, None, 1)
 
 
 def test_a_cooldown_counts_when_at_least_half_of_it_was_done() -> None:
     starts = [(1, NOW - timedelta(hours=30))]
-    assert cooldown_streak(starts, [cooled(1, NOW, done=3, planned=6)], NOW).current == 1
-    assert cooldown_streak(starts, [cooled(1, NOW, done=2, planned=6)], NOW).current == 0
+    assert cooldown_streak(starts, cooled_run_ids([cooled(1, NOW, done=3, planned=6)]), NOW).current == 1
+    assert cooldown_streak(starts, cooled_run_ids([cooled(1, NOW, done=2, planned=6)]), NOW).current == 0
     warmup = RoutineSession(1, "warmup", NOW, NOW, 4, 4, 120, True)
-    assert cooldown_streak(starts, [warmup], NOW).current == 0
+    assert cooldown_streak(starts, cooled_run_ids([warmup]), NOW).current == 0
 
 
 @given(
@@ -78,7 +79,7 @@ def test_streaks_never_exceed_the_runs_cooled_and_the_current_never_beats_the_be
 ) -> None:
     starts = [(i, NOW - timedelta(hours=hours + 25)) for i, (hours, _) in enumerate(runs)]
     sessions = [cooled(i, NOW) for i, (_, done) in enumerate(runs) if done]
-    streak = cooldown_streak(starts, sessions, NOW)
+    streak = cooldown_streak(starts, cooled_run_ids(sessions), NOW)
     assert 0 <= streak.current <= streak.best <= len(sessions)
     if runs and all(done for _, done in runs):
         assert streak.current == streak.best == len(runs)
@@ -88,8 +89,8 @@ def test_streaks_never_exceed_the_runs_cooled_and_the_current_never_beats_the_be
 def test_a_cooldown_for_the_newest_run_always_moves_the_streak_up_by_one(hours: list[int]) -> None:
     starts = [(i, NOW - timedelta(hours=h + 25)) for i, h in enumerate(hours)]
     newest = min(range(len(hours)), key=lambda i: hours[i])
-    before = cooldown_streak(starts, [], NOW)
-    after = cooldown_streak(starts, [cooled(newest, NOW)], NOW)
+    before = cooldown_streak(starts, set(), NOW)
+    after = cooldown_streak(starts, {newest}, NOW)
     assert (before.current, after.current) == (0, 1)
 
 

@@ -22,6 +22,7 @@ import statistics
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import lru_cache
 
 from recovery.model import Run
 
@@ -92,7 +93,9 @@ def heart_limits(profile: Profile, history: Sequence[Run] = ()) -> tuple[int, in
     return max_hr, min(rest_hr, max_hr - 20), tuple(notes)
 
 
+@lru_cache(maxsize=8192)
 def trimp_per_minute(hr: float, max_hr: int, rest_hr: int, sex: str | None) -> float:
+    """TRIMP per minute at one heart rate (memoised: a year of runs asks for the same few hundred)."""
     reserve = min(1.0, max(0.0, (hr - rest_hr) / (max_hr - rest_hr)))
     a, b = TRIMP_WEIGHTS.get(sex, TRIMP_WEIGHTS[None])
     return reserve * a * math.exp(b * reserve)

@@ -17,7 +17,7 @@ from recovery.summary import summary_line
 from recovery.web import get_store, now
 
 bp = Blueprint("imports", __name__)
-LOG_ROWS = 200
+LOG_ROWS = 100
 OUTCOME_WORDS = {
     "imported": "Imported",
     "duplicate": "Already stored",
