@@ -30,9 +30,10 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 
+from recovery.classify import KM_PER_MILE
+
 __all__ = ["KM_PER_MILE", "Day", "Week", "heatmap", "line_chart", "load_bars", "route_svg", "weekly_chart"]
 
-KM_PER_MILE = 1.609344
 KM_PER_DEGREE = 111.195  # mean Earth radius (6371.0088 km) times pi/180
 
 _HALF_MAX = sys.float_info.max / 2

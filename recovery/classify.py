@@ -14,6 +14,8 @@ from datetime import datetime, timedelta
 
 from recovery.model import FOOT_SPORTS, RUNNING_SPORTS, ActivityHint, Run
 
+KM_PER_MILE = 1.609344
+
 #: Labels that mean "the file did not say" rather than a sport.
 UNSPECIFIED = {"", "generic", "unknown", "none", "all", "the category", "activity"}
 
@@ -138,13 +140,13 @@ def apply_hint(run: Run, hint: ActivityHint | None) -> Run:
     return run.replace(**changes) if changes else run
 
 
-def format_pace(distance_m: float, seconds: float) -> str:
-    """Minutes per kilometre, the way runners say it: 5:42 /km."""
-    if distance_m <= 0:
+def format_pace(distance_m: float | None, seconds: float | None, units: str = "km") -> str:
+    """Minutes per kilometre or mile, the way runners say it: 5:42 /km, 9:10 /mi."""
+    if not distance_m or distance_m <= 0 or seconds is None:
         return "no pace"
-    per_km = seconds / (distance_m / 1000.0)
-    minutes, secs = divmod(round(per_km), 60)
-    return f"{minutes}:{secs:02d} /km"
+    per_unit = seconds / (distance_m / 1000.0) * (KM_PER_MILE if units == "mi" else 1.0)
+    minutes, secs = divmod(round(per_unit), 60)
+    return f"{minutes}:{secs:02d} /{units}"
 
 
 def is_multisport(run: Run) -> bool:

@@ -16,6 +16,7 @@ from functools import cache
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
+from recovery.classify import KM_PER_MILE
 from recovery.coach.discomfort import DiscomfortLog, Referral
 from recovery.coach.load import Trend, trend
 from recovery.coach.routine import Routine
@@ -29,7 +30,6 @@ from recovery.history import (
     calendar,
     compared_with_usual,
     cooldown_streak,
-    local_day,
     monday,
     weekly,
 )
@@ -81,8 +81,8 @@ class Preferences:
             return ZoneInfo("UTC")
 
 
-def preferences(store: Store, settings: dict[str, str] | None = None) -> Preferences:
-    values = store.settings() if settings is None else settings
+def preferences(store: Store) -> Preferences:
+    values = store.settings()
     units = values.get("units") if values.get("units") in UNITS else "km"
     zone = values.get("time_zone") or system_time_zone()
     return Preferences(units, zone if zone in time_zones() else "UTC")
@@ -237,7 +237,7 @@ def run_series(run: Run, units: str = "km") -> dict[str, Series]:
     speed = list(clean(s.speed))
     if not any(v is not None for v in speed) and any(not math.isnan(v) for v in s.distance):
         speed = _speed_from_distance(t, clean(s.distance))
-    per_unit = 1000.0 * (1.609344 if units == "mi" else 1.0)
+    per_unit = 1000.0 * (KM_PER_MILE if units == "mi" else 1.0)
     smoothed = _rolling_mean(t, speed, 30.0)
     pace = tuple(per_unit / v if v is not None and v > 0.5 else None for v in smoothed)  # slower than walking: none
     return {"pace": Series(t, pace), "hr": Series(t, clean(s.hr)), "elevation": Series(t, clean(s.altitude))}
@@ -278,7 +278,3 @@ def record_session(store: Store, session: RoutineSession) -> Streak:
     if session.phase == "strength" and session.counts:
         store.add_strength_session(session.finished_at)
     return streak(store, session.finished_at)
-
-
-def day_of(run: Run, prefs: Preferences) -> date | None:
-    return local_day(run, prefs.tz)

@@ -20,6 +20,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, tzinfo
 
+from recovery.classify import KM_PER_MILE
 from recovery.coach.discomfort import DiscomfortLog
 from recovery.model import Run
 
@@ -27,7 +28,6 @@ from recovery.model import Run
 COOLDOWN_GRACE = timedelta(hours=24)
 #: "Your usual": the runner's runs over this span before the one being compared.
 USUAL_WINDOW = timedelta(weeks=8)
-KM_PER_MILE = 1.609344
 
 
 @dataclass(frozen=True)
@@ -230,12 +230,3 @@ def format_distance(metres: float | None, units: str = "km", digits: int = 1) ->
     if units == "mi":
         return f"{metres / 1000 / KM_PER_MILE:.{digits}f} mi"
     return f"{metres / 1000:.{digits}f} km"
-
-
-def format_pace(metres: float | None, seconds: float | None, units: str = "km") -> str:
-    """5:42 /km or 9:10 /mi."""
-    if not metres or not seconds:
-        return "no pace"
-    per_unit = seconds / (metres / 1000.0) * (KM_PER_MILE if units == "mi" else 1.0)
-    minutes, secs = divmod(round(per_unit), 60)
-    return f"{minutes}:{secs:02d} /{units}"

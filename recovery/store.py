@@ -364,11 +364,15 @@ class Store:
         if run_ids is not None and not run_ids:
             return set()
         t = schema.routine_sessions
-        query = select(t.c.run_id).distinct().where(
-            t.c.run_id.is_not(None),
-            t.c.phase == "cooldown",
-            t.c.items_done > 0,
-            t.c.items_done * 2 >= t.c.items_planned,
+        query = (
+            select(t.c.run_id)
+            .distinct()
+            .where(
+                t.c.run_id.is_not(None),
+                t.c.phase == "cooldown",
+                t.c.items_done > 0,
+                t.c.items_done * 2 >= t.c.items_planned,
+            )
         )
         if run_ids is not None:
             query = query.where(t.c.run_id.in_(run_ids))

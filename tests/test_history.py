@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 from hypothesis import given
 from hypothesis import strategies as st
 
+from recovery.classify import format_pace
 from recovery.coach.discomfort import DiscomfortLog
 from recovery.coach.load import Profile, heart_time, run_load
 from recovery.dashboard import run_series
@@ -17,7 +18,6 @@ from recovery.history import (
     compared_with_usual,
     cooldown_streak,
     cooled_run_ids,
-    format_pace,
     weekly,
 )
 from recovery.model import Run

@@ -7,8 +7,9 @@ from typing import Any
 
 from flask import Flask, g
 
+from recovery.classify import format_pace
 from recovery.dashboard import Preferences, preferences
-from recovery.history import format_distance, format_pace
+from recovery.history import format_distance
 from recovery.summary import duration
 from recovery.web import get_store
 
@@ -35,12 +36,8 @@ def pace(run: Any) -> str:
     return format_pace(run.distance_m, run.moving_s or run.elapsed_s, prefs().units)
 
 
-def minutes(seconds: float | None) -> str:
-    return "?" if not seconds else f"{max(1, round(seconds / 60))} min"
-
-
 def register(app: Flask) -> None:
-    app.jinja_env.filters.update(local=local, distance=distance, pace=pace, duration=duration, minutes=minutes)
+    app.jinja_env.filters.update(local=local, distance=distance, pace=pace, duration=duration)
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True
 

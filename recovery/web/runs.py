@@ -6,7 +6,6 @@ from flask import Blueprint, abort, render_template, request
 from markupsafe import Markup
 
 from recovery import charts, dashboard
-from recovery.history import KM_PER_MILE
 from recovery.summary import duration
 from recovery.web import get_store
 from recovery.web.filters import local, prefs
@@ -52,7 +51,4 @@ def detail(run_id: int) -> str:
         title = f"Route of the run on {local(run.start_time_utc)}"
         route = Markup(charts.route_svg(run.streams.lat, run.streams.lon, title=title))
     sessions = store.routine_sessions(run_id=run_id)
-    return render_template(
-        "run.html", stored=stored, run=run, figures=figures, route=route, sessions=sessions,
-        km_per_unit=KM_PER_MILE if units == "mi" else 1.0,
-    )  # fmt: skip
+    return render_template("run.html", stored=stored, run=run, figures=figures, route=route, sessions=sessions)
