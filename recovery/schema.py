@@ -1,7 +1,8 @@
 """The database tables, described once for SQLAlchemy and the migrations.
 
-Samples live in `runs.streams` as one compressed blob per activity (see
-`recovery.streams`), not one row per sample.
+Samples live in `run_samples.streams` as one compressed blob per activity (see
+`recovery.streams`), not one row per sample, and apart from the runs table so
+that reading a year of runs for a list or a load sum never steps over them.
 """
 
 from __future__ import annotations
@@ -58,7 +59,6 @@ runs = Table(
     Column("laps_json", Text, nullable=False, default="[]"),
     Column("legs_json", Text, nullable=False, default="[]"),
     Column("warnings_json", Text, nullable=False, default="[]"),
-    Column("streams", LargeBinary, nullable=False),
     # {"bpm": seconds} from the samples (see recovery.coach.load.heart_time); NULL until worked out.
     Column("heart_time_json", Text, nullable=True),
     Column("created_at", DateTime, nullable=False),
@@ -67,6 +67,14 @@ runs = Table(
     # The order runs are listed in (migration 0006).
     Index("ix_runs_newest", func.coalesce(text("start_time_utc"), text("start_time_local")).desc(), text("id DESC")),
     Index("ix_runs_is_run_start", "is_run", "start_time_utc"),
+)
+
+# Each run's samples (migration 0007 moved them here out of runs).
+run_samples = Table(
+    "run_samples",
+    metadata,
+    Column("run_id", Integer, ForeignKey("runs.id", ondelete="CASCADE"), primary_key=True),
+    Column("streams", LargeBinary, nullable=False),
 )
 
 # One row per file (or per leg of a multisport file) that gave a run.

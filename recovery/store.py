@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 import platformdirs
-from sqlalchemy import Connection, Engine, create_engine, event, func, select, text
+from sqlalchemy import Connection, Engine, Select, create_engine, event, func, select, text
 from sqlalchemy.engine import make_url
 
 from recovery import schema
@@ -171,7 +171,7 @@ class Store:
         """
         t = schema.runs
         order = func.coalesce(t.c.start_time_utc, t.c.start_time_local)
-        query = select(*_columns(samples)).order_by(order.desc(), t.c.id.desc())
+        query = _select_runs(samples).order_by(order.desc(), t.c.id.desc())
         if only_runs:
             query = query.where(t.c.is_run.is_(True))
         if limit is not None:
@@ -192,7 +192,7 @@ class Store:
 
     def run(self, run_id: int) -> StoredRun | None:
         with self.engine.connect() as conn:
-            row = conn.execute(select(schema.runs).where(schema.runs.c.id == run_id)).mappings().first()
+            row = conn.execute(_select_runs(True).where(schema.runs.c.id == run_id)).mappings().first()
             if row is None:
                 return None
             return StoredRun(row["id"], row_to_run(row), self._paths(conn, run_id), _heart(row))
@@ -312,7 +312,7 @@ class Store:
         """
         t = schema.runs
         query = (
-            select(*_columns(samples))
+            _select_runs(samples)
             .where(t.c.start_time_utc >= _utc_naive(start), t.c.start_time_utc < _utc_naive(end))
             .order_by(t.c.start_time_utc)
         )
@@ -331,7 +331,7 @@ class Store:
         for chunk in range(0, len(run_ids), 200):
             ids = run_ids[chunk : chunk + 200]
             with self.engine.connect() as conn:
-                rows = conn.execute(select(t).where(t.c.id.in_(ids))).mappings().all()
+                rows = conn.execute(_select_runs(True).where(t.c.id.in_(ids))).mappings().all()
             with self.writing() as w:
                 for row in rows:
                     heart = heart_time(row_to_run(row))
@@ -446,18 +446,23 @@ class Writer:
             return []
         t = schema.runs
         start, end = _utc_naive(span[0]), _utc_naive(span[1])
-        query = select(t).where(t.c.start_time_utc <= end, t.c.end_time_utc >= start).order_by(t.c.id)
+        query = _select_runs(True).where(t.c.start_time_utc <= end, t.c.end_time_utc >= start).order_by(t.c.id)
         return [StoredRun(r["id"], row_to_run(r), ()) for r in self.conn.execute(query).mappings()]
 
     def insert_run(self, run: Run, *, now: datetime) -> int:
         values = run_to_row(run, now=now)
         values["created_at"] = _utc_naive(now)
         result = self.conn.execute(schema.runs.insert().values(**values))
-        return int(result.inserted_primary_key[0])
+        run_id = int(result.inserted_primary_key[0])
+        self.conn.execute(schema.run_samples.insert().values(run_id=run_id, streams=pack(run.streams)))
+        return run_id
 
     def replace_run(self, run_id: int, run: Run, *, now: datetime) -> None:
         """Swap in a richer copy of the same activity, keeping its id."""
         self.conn.execute(schema.runs.update().where(schema.runs.c.id == run_id).values(**run_to_row(run, now=now)))
+        samples = schema.run_samples
+        self.conn.execute(samples.delete().where(samples.c.run_id == run_id))
+        self.conn.execute(samples.insert().values(run_id=run_id, streams=pack(run.streams)))
 
     def add_source(self, run_id: int, run: Run, path: str, *, now: datetime) -> None:
         self.conn.execute(
@@ -509,6 +514,7 @@ class Writer:
 
 
 def run_to_row(run: Run, *, now: datetime) -> dict[str, Any]:
+    """The `runs` row of a run; its samples go to `run_samples` (see Writer.insert_run)."""
     span = activity_span(run)
     return {
         "sport": run.sport,
@@ -537,7 +543,6 @@ def run_to_row(run: Run, *, now: datetime) -> dict[str, Any]:
         "laps_json": json.dumps([_jsonable(asdict(lap)) for lap in run.laps]),
         "legs_json": json.dumps([_jsonable(asdict(leg)) for leg in run.legs]),
         "warnings_json": json.dumps(list(run.warnings)),
-        "streams": pack(run.streams),
         "heart_time_json": _heart_json(heart_time(run)),
         "updated_at": _utc_naive(now),
     }
@@ -575,9 +580,12 @@ def _decode_warnings(text: str) -> tuple[str, ...]:
     return tuple(json.loads(text))
 
 
-def _columns(samples: bool) -> list[Any]:
-    """Every column of runs, or every one but the samples."""
-    return [c for c in schema.runs.c if samples or c.name != "streams"]
+def _select_runs(samples: bool) -> Select[Any]:
+    """Every column of runs, and with `samples` each run's sample blob as `streams` too."""
+    if not samples:
+        return select(schema.runs)
+    s = schema.run_samples
+    return select(schema.runs, s.c.streams).outerjoin(s, s.c.run_id == schema.runs.c.id)
 
 
 def row_to_run(row: Any) -> Run:
@@ -598,7 +606,7 @@ def row_to_run(row: Any) -> Run:
         device=row["device"],
         laps=_decode_laps(row["laps_json"]),
         legs=_decode_legs(row["legs_json"]),
-        streams=unpack(row["streams"]) if "streams" in row else Streams(),
+        streams=unpack(row["streams"]) if row.get("streams") is not None else Streams(),
         utc_offset_s=row["utc_offset_s"],
         start_time_local=row["start_time_local"],
         leg_index=row["leg_index"],

@@ -146,3 +146,31 @@ def test_lists_come_without_samples_and_older_runs_get_their_heart_rate_times_on
     with store.engine.connect() as conn:
         assert conn.scalar(text("SELECT heart_time_json FROM runs")) is not None  # kept for next time
     assert store.runs_between(NOW - timedelta(days=7), NOW, samples=False)[0].heart == history.heart
+
+
+def test_moving_the_samples_out_of_runs_loses_nothing(db_url: str) -> None:
+    """Migration 0007, down and up again on a database with runs: samples, sources and logs all survive."""
+    from alembic import command
+    from alembic.config import Config
+    from sqlalchemy import inspect, text
+
+    from recovery.store import MIGRATIONS
+    from recovery.streams import pack
+
+    with Store(db_url) as store:
+        for seed in (4, 5):
+            synthetic = make_run(seed, NOW - timedelta(days=seed), duration_s=900)
+            ingest_bytes(store, to_fit(synthetic), f"/watch/{seed}.fit", now=NOW)
+        before = {s.id: (s.sources, len(s.run.streams), pack(s.run.streams)) for s in store.runs()}
+        config = Config()
+        config.set_main_option("script_location", str(MIGRATIONS))
+        with store.engine.begin() as conn:
+            config.attributes["connection"] = conn
+            command.downgrade(config, "0006")
+        with store.engine.connect() as conn:
+            assert conn.scalar(text("SELECT count(*) FROM runs WHERE streams IS NOT NULL")) == 2
+    with Store(db_url) as store:  # opening migrates back up to 0007
+        after = {s.id: (s.sources, len(s.run.streams), pack(s.run.streams)) for s in store.runs()}
+        assert after == before
+        assert len(store.import_log()) == 2
+        assert "streams" not in {column["name"] for column in inspect(store.engine).get_columns("runs")}
