@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 import platformdirs
-from sqlalchemy import Connection, Engine, Select, create_engine, event, func, select, text
+from sqlalchemy import Connection, Engine, Row, Select, create_engine, event, func, select, text
 from sqlalchemy.engine import make_url
 
 from recovery import schema
@@ -34,6 +34,8 @@ from recovery.streams import Streams, pack, unpack
 APP_NAME = "recovery"
 ENV_DATABASE_URL = "RECOVERY_DATABASE_URL"
 MIGRATIONS = Path(__file__).parent / "migrations"
+#: Runs without samples kept in memory per store (about a kilobyte each): 30 years of daily runs.
+_KEPT_RUNS = 12_000
 #: Any PostgreSQL advisory-lock key will do, as long as every writer uses the same.
 _PG_WRITER_LOCK = 0x52435652
 
@@ -113,6 +115,8 @@ class Store:
         if self.is_sqlite and parsed.database and parsed.database != ":memory:":
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
         self.engine: Engine = create_engine(self.url, future=True)
+        #: Runs read without samples, by (id, content_id); see `_run_without_samples`.
+        self._kept_runs: dict[tuple[int, str], Run] = {}
         if self.is_sqlite:
             _configure_sqlite(self.engine)
         self.migrate()
@@ -177,10 +181,10 @@ class Store:
         if limit is not None:
             query = query.limit(limit).offset(offset)
         with self.engine.connect() as conn:
-            rows = conn.execute(query).mappings().all()
+            rows = conn.execute(query).all()
             if not samples:
-                return [StoredRun(row["id"], row_to_run(row), ()) for row in rows]
-            return [StoredRun(row["id"], row_to_run(row), self._paths(conn, row["id"])) for row in rows]
+                return [StoredRun(row.id, self._run_without_samples(row), ()) for row in rows]
+            return [StoredRun(row.id, row_to_run(row, samples=True), self._paths(conn, row.id)) for row in rows]
 
     def latest_run_id(self) -> int | None:
         """The newest running activity's id (walks, rides and swims get no cool-down)."""
@@ -192,10 +196,10 @@ class Store:
 
     def run(self, run_id: int) -> StoredRun | None:
         with self.engine.connect() as conn:
-            row = conn.execute(_select_runs(True).where(schema.runs.c.id == run_id)).mappings().first()
+            row = conn.execute(_select_runs(True).where(schema.runs.c.id == run_id)).first()
             if row is None:
                 return None
-            return StoredRun(row["id"], row_to_run(row), self._paths(conn, run_id), _heart(row))
+            return StoredRun(row.id, row_to_run(row, samples=True), self._paths(conn, run_id), _heart(row))
 
     def count_runs(self, *, only_runs: bool = False) -> int:
         query = select(func.count()).select_from(schema.runs)
@@ -268,20 +272,13 @@ class Store:
     def discomfort_logs(self, *, since: datetime | None = None) -> list[DiscomfortLog]:
         """Oldest first."""
         t = schema.discomfort_logs
-        query = select(t).order_by(t.c.at, t.c.id)
+        query = select(t.c.at, t.c.score, t.c.when_, t.c.where_, t.c.red_flags_json, t.c.note).order_by(t.c.at, t.c.id)
         if since is not None:
             query = query.where(t.c.at >= _utc_naive(since))
         with self.engine.connect() as conn:
             return [
-                DiscomfortLog(
-                    at=_aware(r["at"]),
-                    score=r["score"],
-                    when=r["when_"],
-                    where=r["where_"],
-                    red_flags=tuple(json.loads(r["red_flags_json"])),
-                    note=r["note"],
-                )
-                for r in conn.execute(query).mappings()
+                DiscomfortLog(_aware(at), score, when, where, _decode_warnings(red_flags), note)
+                for at, score, when, where, red_flags, note in conn.execute(query)
             ]
 
     def add_strength_session(self, at: datetime) -> None:
@@ -317,12 +314,33 @@ class Store:
             .order_by(t.c.start_time_utc)
         )
         with self.engine.connect() as conn:
-            rows = conn.execute(query).mappings().all()
-        missing = [r["id"] for r in rows if r["heart_time_json"] is None]
+            rows = conn.execute(query).all()
+        missing = [r.id for r in rows if r.heart_time_json is None]
         hearts = self._fill_heart_time(missing) if missing else {}
         return [
-            StoredRun(r["id"], row_to_run(r), (), hearts[r["id"]] if r["id"] in hearts else _heart(r)) for r in rows
+            StoredRun(
+                r.id,
+                row_to_run(r, samples=True) if samples else self._run_without_samples(r),
+                (),
+                hearts[r.id] if r.id in hearts else _heart(r),
+            )
+            for r in rows
         ]
+
+    def _run_without_samples(self, row: Row[Any]) -> Run:
+        """`row_to_run`, remembered: every dashboard page reads the same year of runs.
+
+        A run's row only changes when a richer file of the same activity
+        replaces it (`Writer.replace_run`), and that file has another content
+        id; so (id, content_id) names one unchanging Run.
+        """
+        key = (row.id, row.content_id)
+        run = self._kept_runs.get(key)
+        if run is None:
+            if len(self._kept_runs) >= _KEPT_RUNS:
+                self._kept_runs.clear()
+            run = self._kept_runs[key] = row_to_run(row)
+        return run
 
     def _fill_heart_time(self, run_ids: list[int]) -> dict[int, HeartTime | None]:
         """Work out and keep the time at each heart rate of runs stored without it."""
@@ -331,12 +349,12 @@ class Store:
         for chunk in range(0, len(run_ids), 200):
             ids = run_ids[chunk : chunk + 200]
             with self.engine.connect() as conn:
-                rows = conn.execute(_select_runs(True).where(t.c.id.in_(ids))).mappings().all()
+                rows = conn.execute(_select_runs(True).where(t.c.id.in_(ids))).all()
             with self.writing() as w:
                 for row in rows:
-                    heart = heart_time(row_to_run(row))
-                    out[row["id"]] = heart
-                    w.conn.execute(t.update().where(t.c.id == row["id"]).values(heart_time_json=_heart_json(heart)))
+                    heart = heart_time(row_to_run(row, samples=True))
+                    out[row.id] = heart
+                    w.conn.execute(t.update().where(t.c.id == row.id).values(heart_time_json=_heart_json(heart)))
         return out
 
     # -- guided routines done -----------------------------------------------
@@ -398,24 +416,16 @@ class Store:
     def routine_sessions(self, *, since: datetime | None = None, run_id: int | None = None) -> list[RoutineSession]:
         """Oldest first."""
         t = schema.routine_sessions
-        query = select(t).order_by(t.c.finished_at, t.c.id)
+        columns = (t.c.started_at, t.c.finished_at, t.c.items_planned, t.c.items_done, t.c.seconds_done, t.c.completed)
+        query = select(t.c.run_id, t.c.phase, *columns).order_by(t.c.finished_at, t.c.id)
         if since is not None:
             query = query.where(t.c.finished_at >= _utc_naive(since))
         if run_id is not None:
             query = query.where(t.c.run_id == run_id)
         with self.engine.connect() as conn:
             return [
-                RoutineSession(
-                    run_id=r["run_id"],
-                    phase=r["phase"],
-                    started_at=_aware(r["started_at"]),
-                    finished_at=_aware(r["finished_at"]),
-                    items_planned=r["items_planned"],
-                    items_done=r["items_done"],
-                    seconds_done=r["seconds_done"],
-                    completed=r["completed"],
-                )
-                for r in conn.execute(query).mappings()
+                RoutineSession(run, phase, _aware(started), _aware(finished), planned, done, seconds, completed)
+                for run, phase, started, finished, planned, done, seconds, completed in conn.execute(query)
             ]
 
     @staticmethod
@@ -447,7 +457,7 @@ class Writer:
         t = schema.runs
         start, end = _utc_naive(span[0]), _utc_naive(span[1])
         query = _select_runs(True).where(t.c.start_time_utc <= end, t.c.end_time_utc >= start).order_by(t.c.id)
-        return [StoredRun(r["id"], row_to_run(r), ()) for r in self.conn.execute(query).mappings()]
+        return [StoredRun(r.id, row_to_run(r, samples=True), ()) for r in self.conn.execute(query)]
 
     def insert_run(self, run: Run, *, now: datetime) -> int:
         values = run_to_row(run, now=now)
@@ -552,8 +562,8 @@ def _heart_json(heart: HeartTime | None) -> str:
     return json.dumps(None if heart is None else heart.to_json(), separators=(",", ":"))
 
 
-def _heart(row: Any) -> HeartTime | None:
-    text = row.get("heart_time_json")
+def _heart(row: Row[Any]) -> HeartTime | None:
+    text = row.heart_time_json
     return _decode_heart(text) if text else None
 
 
@@ -577,43 +587,51 @@ def _decode_legs(text: str) -> tuple[Leg, ...]:
 
 @lru_cache(maxsize=4096)
 def _decode_warnings(text: str) -> tuple[str, ...]:
+    """A JSON list of strings (a run's warnings, a log's red flags) as a tuple."""
     return tuple(json.loads(text))
 
 
+#: The columns a Run is made from (not the bookkeeping: end time, sample count, created and updated).
+_RUN_COLUMNS = [c for c in schema.runs.c if c.name not in {"end_time_utc", "sample_count", "created_at", "updated_at"}]
+
+
 def _select_runs(samples: bool) -> Select[Any]:
-    """Every column of runs, and with `samples` each run's sample blob as `streams` too."""
+    """What `row_to_run` needs of runs, and with `samples` each run's sample blob as `streams` too."""
     if not samples:
-        return select(schema.runs)
+        return select(*_RUN_COLUMNS)
     s = schema.run_samples
-    return select(schema.runs, s.c.streams).outerjoin(s, s.c.run_id == schema.runs.c.id)
+    return select(*_RUN_COLUMNS, s.c.streams).outerjoin(s, s.c.run_id == schema.runs.c.id)
 
 
-def row_to_run(row: Any) -> Run:
+def row_to_run(row: Row[Any], *, samples: bool = False) -> Run:
+    """A Run from a row of `_select_runs(samples)`; without samples its streams are empty."""
+    # One dict per row: reading a Row's values by name costs more than all the rest here.
+    r = dict(zip(row._fields, row, strict=True))
     return Run(
-        content_id=row["content_id"],
-        source_format=row["source_format"],
-        sport=row["sport"],
-        sport_label=row["sport_label"],
-        start_time_utc=_aware(row["start_time_utc"]),
-        elapsed_s=row["elapsed_s"],
-        moving_s=row["moving_s"],
-        distance_m=row["distance_m"],
-        ascent_m=row["ascent_m"],
-        descent_m=row["descent_m"],
-        avg_hr=row["avg_hr"],
-        max_hr=row["max_hr"],
-        avg_cadence_spm=row["avg_cadence_spm"],
-        device=row["device"],
-        laps=_decode_laps(row["laps_json"]),
-        legs=_decode_legs(row["legs_json"]),
-        streams=unpack(row["streams"]) if row.get("streams") is not None else Streams(),
-        utc_offset_s=row["utc_offset_s"],
-        start_time_local=row["start_time_local"],
-        leg_index=row["leg_index"],
-        sport_inferred=row["sport_inferred"],
-        has_gps=row["has_gps"],
-        warnings=_decode_warnings(row["warnings_json"]),
-        name=row["name"],
+        content_id=r["content_id"],
+        source_format=r["source_format"],
+        sport=r["sport"],
+        sport_label=r["sport_label"],
+        start_time_utc=_aware(r["start_time_utc"]),
+        elapsed_s=r["elapsed_s"],
+        moving_s=r["moving_s"],
+        distance_m=r["distance_m"],
+        ascent_m=r["ascent_m"],
+        descent_m=r["descent_m"],
+        avg_hr=r["avg_hr"],
+        max_hr=r["max_hr"],
+        avg_cadence_spm=r["avg_cadence_spm"],
+        device=r["device"],
+        laps=_decode_laps(r["laps_json"]),
+        legs=_decode_legs(r["legs_json"]),
+        streams=unpack(r["streams"]) if samples and r["streams"] is not None else Streams(),
+        utc_offset_s=r["utc_offset_s"],
+        start_time_local=r["start_time_local"],
+        leg_index=r["leg_index"],
+        sport_inferred=r["sport_inferred"],
+        has_gps=r["has_gps"],
+        warnings=_decode_warnings(r["warnings_json"]),
+        name=r["name"],
     )
 
 

@@ -56,6 +56,20 @@ def test_one_run_exported_as_fit_and_gpx_is_one_run_keeping_the_fit(store: Store
     assert set(stored.sources) == {"strava/run.gpx", "watch/run.fit"}
 
 
+def test_a_list_read_before_a_richer_copy_arrives_shows_the_richer_copy_after(store: Store) -> None:
+    """The store keeps runs read without samples in memory: a replaced run must not be served stale."""
+    synthetic = make_run(6, NOW - timedelta(days=3), duration_s=1200)
+    ingest_bytes(store, to_gpx(synthetic), "strava/run.gpx", now=NOW)
+    (before,) = store.runs(samples=False)
+    assert before.run.source_format == "gpx"
+    ingest_bytes(store, to_fit(synthetic), "watch/run.fit", now=NOW)
+    (listed,) = store.runs(samples=False)
+    (history,) = store.runs_between(NOW - timedelta(days=7), NOW, samples=False)
+    assert listed.id == before.id
+    assert listed.run.source_format == history.run.source_format == "fit"
+    assert listed.run.content_id == store.run(before.id).run.content_id
+
+
 def test_two_short_runs_on_one_morning_are_two_runs(store: Store) -> None:
     """Start day and sport alone would merge them; their times do not overlap."""
     morning = NOW.replace(hour=6, minute=0) - timedelta(days=1)
