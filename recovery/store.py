@@ -36,6 +36,8 @@ ENV_DATABASE_URL = "RECOVERY_DATABASE_URL"
 MIGRATIONS = Path(__file__).parent / "migrations"
 #: Runs without samples kept in memory per store (about a kilobyte each): 30 years of daily runs.
 _KEPT_RUNS = 12_000
+#: The execution option that marks a connection as a writer's.
+_WRITER = "recovery_writer"
 #: Any PostgreSQL advisory-lock key will do, as long as every writer uses the same.
 _PG_WRITER_LOCK = 0x52435652
 
@@ -139,9 +141,7 @@ class Store:
 
         config = Config()
         config.set_main_option("script_location", str(MIGRATIONS))
-        with self.engine.begin() as conn:
-            if not self.is_sqlite:
-                conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _PG_WRITER_LOCK})
+        with self._write_transaction() as conn:
             config.attributes["connection"] = conn
             command.upgrade(config, "head")
 
@@ -150,10 +150,22 @@ class Store:
     @contextmanager
     def writing(self) -> Iterator[Writer]:
         """One transaction holding the writer lock; commits on success, else rolls back."""
-        with self.engine.begin() as conn:
-            if not self.is_sqlite:
-                conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _PG_WRITER_LOCK})
+        with self._write_transaction() as conn:
             yield Writer(conn)
+
+    @contextmanager
+    def _write_transaction(self) -> Iterator[Connection]:
+        """A transaction that takes the writer lock first: writers queue instead of failing halfway.
+
+        On SQLite that is BEGIN IMMEDIATE (see `_configure_sqlite`); reads
+        begin deferred, so with WAL they never wait for a writer or each other.
+        """
+        with self.engine.connect() as conn:
+            conn.execution_options(**{_WRITER: True})
+            with conn.begin():
+                if not self.is_sqlite:
+                    conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _PG_WRITER_LOCK})
+                yield conn
 
     def log(self, path: str, outcome: str, message: str, *, now: datetime, content_id: str | None = None) -> None:
         with self.writing() as w:
@@ -647,7 +659,7 @@ def _from_jsonable(d: dict[str, Any]) -> dict[str, Any]:
 
 
 def _configure_sqlite(engine: Engine) -> None:
-    """WAL for concurrent readers, and BEGIN IMMEDIATE so writers queue rather than race."""
+    """WAL for concurrent readers, and BEGIN IMMEDIATE for writers so they queue rather than race."""
 
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
@@ -661,7 +673,8 @@ def _configure_sqlite(engine: Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(conn: Connection) -> None:
-        conn.exec_driver_sql("BEGIN IMMEDIATE")
+        # A read that took the write lock would hold up the watcher's imports, and every other page.
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if conn.get_execution_options().get(_WRITER) else "BEGIN")
 
 
 def utcnow() -> datetime:

@@ -188,3 +188,23 @@ def test_moving_the_samples_out_of_runs_loses_nothing(db_url: str) -> None:
         assert after == before
         assert len(store.import_log()) == 2
         assert "streams" not in {column["name"] for column in inspect(store.engine).get_columns("runs")}
+
+
+def test_a_page_reading_does_not_hold_up_the_watcher_writing(sqlite_store: Store) -> None:
+    """Reads begin deferred on SQLite: only writers take the write lock (and queue for it)."""
+    import sqlite3
+
+    from sqlalchemy import text
+
+    path = sqlite_store.engine.url.database
+    sqlite_store.log("/watch/junk.txt", "rejected", "junk.txt is not an activity file.", now=NOW)  # a write first
+    other = sqlite3.connect(path, timeout=0, isolation_level=None)
+    try:
+        with sqlite_store.engine.connect() as reading:
+            assert reading.execute(text("SELECT count(*) FROM import_log")).scalar() == 1
+            other.execute("BEGIN IMMEDIATE")  # would raise "database is locked" if the read held the lock
+            other.execute("ROLLBACK")
+        with sqlite_store.writing(), pytest.raises(sqlite3.OperationalError, match="locked"):
+            other.execute("BEGIN IMMEDIATE")
+    finally:
+        other.close()
