@@ -94,7 +94,7 @@ def cooldown_for(store: Store, run_id: int | None, now: datetime, stored: Stored
     data = coach_data()
     run = stored.run
     start = run.start_time_utc or now
-    stored_history = store.runs_between(start - HISTORY, start, samples=False)
+    stored_history = store.runs_between(start - HISTORY, start)
     history = [s.run for s in stored_history]
     # Estimate missing heart limits once for the whole history, not once per run.
     runner, limit_notes = resolved_profile(store, history)

@@ -114,7 +114,7 @@ def today(store: Store, now: datetime) -> Today:
     if latest is not None:
         run = latest.run
         start = run.start_time_utc or now
-        earlier = [s.run for s in store.runs_between(start - timedelta(weeks=8), start, samples=False)]
+        earlier = [s.run for s in store.runs_between(start - timedelta(weeks=8), start)]
         comparison = compared_with_usual(run, earlier, preferences(store).units)
         cooldown = cooldown_for(store, latest.id, now, stored=latest)
         cooled = any(s.counts for s in store.routine_sessions(run_id=latest.id) if s.phase == "cooldown")
@@ -184,7 +184,7 @@ def history(store: Store, now: datetime) -> HistoryView:
     end = now.astimezone(tz).date()
     first_day = monday(end) - timedelta(weeks=HEATMAP_WEEKS - 1)
     since = min(now - HISTORY, datetime.combine(first_day, datetime.min.time(), tz) - timedelta(days=1))
-    stored = store.runs_between(since, now + timedelta(days=1), samples=False)
+    stored = store.runs_between(since, now + timedelta(days=1))
     runs = [s.run for s in stored]
     runner, _ = resolved_profile(store, runs)
     loads = [(s.id, s.run, load_of(s, runner, runs).value) for s in stored]
@@ -210,7 +210,7 @@ def run_list(store: Store, page: int = 1, *, only_runs: bool = False) -> RunPage
     total = store.count_runs(only_runs=only_runs)
     pages = max(1, math.ceil(total / RUNS_PER_PAGE))
     page = min(max(1, page), pages)
-    runs = store.runs(limit=RUNS_PER_PAGE, offset=(page - 1) * RUNS_PER_PAGE, only_runs=only_runs, samples=False)
+    runs = store.runs(limit=RUNS_PER_PAGE, offset=(page - 1) * RUNS_PER_PAGE, only_runs=only_runs)
     cooled = store.cooled_run_ids([s.id for s in runs])
     return RunPage(tuple(runs), frozenset(cooled), page, pages, total)
 

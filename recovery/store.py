@@ -187,15 +187,19 @@ class Store:
         """
         t = schema.runs
         order = func.coalesce(t.c.start_time_utc, t.c.start_time_local)
-        query = _select_runs(samples).order_by(order.desc(), t.c.id.desc())
+        query = (select(t.c.id, t.c.content_id) if not samples else _select_runs(True)).order_by(
+            order.desc(), t.c.id.desc()
+        )
         if only_runs:
             query = query.where(t.c.is_run.is_(True))
         if limit is not None:
             query = query.limit(limit).offset(offset)
         with self.engine.connect() as conn:
-            rows = conn.execute(query).all()
             if not samples:
-                return [StoredRun(row.id, self._run_without_samples(row), ()) for row in rows]
+                keys = [(run_id, content_id) for run_id, content_id in conn.execute(query)]
+                runs = self._runs_without_samples(conn, keys)
+                return [StoredRun(run_id, runs[run_id], ()) for run_id, _ in keys if run_id in runs]
+            rows = conn.execute(query).all()
             return [StoredRun(row.id, row_to_run(row, samples=True), self._paths(conn, row.id)) for row in rows]
 
     def latest_run_id(self) -> int | None:
@@ -211,7 +215,9 @@ class Store:
             row = conn.execute(_select_runs(True).where(schema.runs.c.id == run_id)).first()
             if row is None:
                 return None
-            return StoredRun(row.id, row_to_run(row, samples=True), self._paths(conn, run_id), _heart(row))
+            return StoredRun(
+                row.id, row_to_run(row, samples=True), self._paths(conn, run_id), _heart(row.heart_time_json)
+            )
 
     def count_runs(self, *, only_runs: bool = False) -> int:
         query = select(func.count()).select_from(schema.runs)
@@ -313,46 +319,53 @@ class Store:
             if value is not None:
                 w.conn.execute(t.insert().values(key=key, value=value))
 
-    def runs_between(self, start: datetime, end: datetime, *, samples: bool = True) -> list[StoredRun]:
-        """Activities starting in [start, end), oldest first (the coach's history).
+    def runs_between(self, start: datetime, end: datetime) -> list[StoredRun]:
+        """Activities starting in [start, end), oldest first, without their samples (the coach's history).
 
         Each comes with its time at each heart rate, worked out here (and kept)
         for runs stored before that was recorded.
         """
         t = schema.runs
         query = (
-            _select_runs(samples)
+            select(t.c.id, t.c.content_id, t.c.heart_time_json)
             .where(t.c.start_time_utc >= _utc_naive(start), t.c.start_time_utc < _utc_naive(end))
             .order_by(t.c.start_time_utc)
         )
         with self.engine.connect() as conn:
-            rows = conn.execute(query).all()
-        missing = [r.id for r in rows if r.heart_time_json is None]
+            found = conn.execute(query).all()
+            runs = self._runs_without_samples(conn, [(run_id, content_id) for run_id, content_id, _ in found])
+        missing = [run_id for run_id, _, heart in found if heart is None]
         hearts = self._fill_heart_time(missing) if missing else {}
         return [
-            StoredRun(
-                r.id,
-                row_to_run(r, samples=True) if samples else self._run_without_samples(r),
-                (),
-                hearts[r.id] if r.id in hearts else _heart(r),
-            )
-            for r in rows
+            StoredRun(run_id, runs[run_id], (), hearts[run_id] if run_id in hearts else _heart(heart))
+            for run_id, _, heart in found
+            if run_id in runs
         ]
 
-    def _run_without_samples(self, row: Row[Any]) -> Run:
-        """`row_to_run`, remembered: every dashboard page reads the same year of runs.
+    def _runs_without_samples(self, conn: Connection, keys: list[tuple[int, str]]) -> dict[int, Run]:
+        """The runs named by (id, content_id), without samples: from memory where kept, else read and kept.
 
-        A run's row only changes when a richer file of the same activity
-        replaces it (`Writer.replace_run`), and that file has another content
-        id; so (id, content_id) names one unchanging Run.
+        Every dashboard page reads the same year of runs, and building a Run
+        from its row costs more than the query. A run's row only changes when
+        a richer file of the same activity replaces it (`Writer.replace_run`),
+        and that file has another content id: so (id, content_id) names one
+        unchanging Run.
         """
-        key = (row.id, row.content_id)
-        run = self._kept_runs.get(key)
-        if run is None:
-            if len(self._kept_runs) >= _KEPT_RUNS:
-                self._kept_runs.clear()
-            run = self._kept_runs[key] = row_to_run(row)
-        return run
+        runs: dict[int, Run] = {}
+        unread: list[int] = []
+        for key in keys:
+            run = self._kept_runs.get(key)
+            if run is None:
+                unread.append(key[0])
+            else:
+                runs[key[0]] = run
+        t = schema.runs
+        for chunk in range(0, len(unread), 500):
+            for row in conn.execute(_select_runs(False).where(t.c.id.in_(unread[chunk : chunk + 500]))):
+                if len(self._kept_runs) >= _KEPT_RUNS:
+                    self._kept_runs.clear()
+                runs[row.id] = self._kept_runs[(row.id, row.content_id)] = row_to_run(row)
+        return runs
 
     def _fill_heart_time(self, run_ids: list[int]) -> dict[int, HeartTime | None]:
         """Work out and keep the time at each heart rate of runs stored without it."""
@@ -574,8 +587,7 @@ def _heart_json(heart: HeartTime | None) -> str:
     return json.dumps(None if heart is None else heart.to_json(), separators=(",", ":"))
 
 
-def _heart(row: Row[Any]) -> HeartTime | None:
-    text = row.heart_time_json
+def _heart(text: str | None) -> HeartTime | None:
     return _decode_heart(text) if text else None
 
 

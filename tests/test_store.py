@@ -64,7 +64,7 @@ def test_a_list_read_before_a_richer_copy_arrives_shows_the_richer_copy_after(st
     assert before.run.source_format == "gpx"
     ingest_bytes(store, to_fit(synthetic), "watch/run.fit", now=NOW)
     (listed,) = store.runs(samples=False)
-    (history,) = store.runs_between(NOW - timedelta(days=7), NOW, samples=False)
+    (history,) = store.runs_between(NOW - timedelta(days=7), NOW)
     assert listed.id == before.id
     assert listed.run.source_format == history.run.source_format == "fit"
     assert listed.run.content_id == store.run(before.id).run.content_id
@@ -155,11 +155,11 @@ def test_lists_come_without_samples_and_older_runs_get_their_heart_rate_times_on
     # A run stored before the times were kept (migration 0005 leaves them empty):
     with store.engine.begin() as conn:
         conn.execute(text("UPDATE runs SET heart_time_json = NULL"))
-    (history,) = store.runs_between(NOW - timedelta(days=7), NOW, samples=False)
+    (history,) = store.runs_between(NOW - timedelta(days=7), NOW)
     assert history.heart is not None and history.heart.covered_s > 1700
     with store.engine.connect() as conn:
         assert conn.scalar(text("SELECT heart_time_json FROM runs")) is not None  # kept for next time
-    assert store.runs_between(NOW - timedelta(days=7), NOW, samples=False)[0].heart == history.heart
+    assert store.runs_between(NOW - timedelta(days=7), NOW)[0].heart == history.heart
 
 
 def test_moving_the_samples_out_of_runs_loses_nothing(db_url: str) -> None:
