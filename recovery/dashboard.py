@@ -210,7 +210,7 @@ def run_list(store: Store, page: int = 1, *, only_runs: bool = False) -> RunPage
     total = store.count_runs(only_runs=only_runs)
     pages = max(1, math.ceil(total / RUNS_PER_PAGE))
     page = min(max(1, page), pages)
-    runs = store.runs(limit=RUNS_PER_PAGE, offset=(page - 1) * RUNS_PER_PAGE, only_runs=only_runs)
+    runs = store.runs(limit=RUNS_PER_PAGE, offset=(page - 1) * RUNS_PER_PAGE, only_runs=only_runs, samples=False)
     cooled = store.cooled_run_ids([s.id for s in runs])
     return RunPage(tuple(runs), frozenset(cooled), page, pages, total)
 
