@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import os
+import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass
@@ -138,12 +139,37 @@ class Store:
         """Bring the schema up to date (a no-op when it already is)."""
         from alembic import command
         from alembic.config import Config
+        from alembic.runtime.migration import MigrationContext
 
         config = Config()
         config.set_main_option("script_location", str(MIGRATIONS))
         with self._write_transaction() as conn:
+            before = MigrationContext.configure(conn).get_current_revision()
             config.attributes["connection"] = conn
             command.upgrade(config, "head")
+            upgraded = MigrationContext.configure(conn).get_current_revision() != before
+        if self.is_sqlite and before is not None and upgraded:
+            self._give_back_free_space()
+
+    def _give_back_free_space(self) -> None:
+        """After a migration that moved data, shrink the SQLite file if much of it is now free.
+
+        Migration 0007 copies every run's samples into their own table, which
+        leaves the file twice the size with half of it unused. VACUUM rewrites
+        it once; if another process has the database open and busy, the space
+        is simply reused by later imports.
+        """
+        raw = self.engine.raw_connection()
+        try:
+            sqlite = raw.driver_connection  # autocommit (see _configure_sqlite): VACUUM cannot run in a transaction
+            free = sqlite.execute("PRAGMA freelist_count").fetchone()[0]
+            pages = sqlite.execute("PRAGMA page_count").fetchone()[0]
+            if free * 4 > pages:
+                sqlite.execute("VACUUM")
+        except sqlite3.OperationalError:
+            pass
+        finally:
+            raw.close()
 
     # -- writing ------------------------------------------------------------
 
