@@ -30,6 +30,7 @@ from recovery.inputs import iter_inputs
 from recovery.parsers import read_path
 from recovery.store import Store, default_database_url, utcnow
 from recovery.summary import SUMMARY_WORDS, human_summary, inspect_json, iso_utc, one_line, stored_json, summary_line
+from watchers.folders import resolve, unwatch_folder, watch_folder
 from watchers.rules import DEFAULT_INTERVAL_S
 
 
@@ -230,12 +231,8 @@ def folders() -> None:
 @click.pass_context
 def folders_add(ctx: click.Context, path: Path) -> None:
     """Watch PATH (it need not be plugged in right now)."""
-    resolved = str(path.expanduser().resolve())
     with _store(ctx) as store:
-        added = store.add_folder(resolved, now=utcnow())
-    click.echo(f"Now watching {resolved}" if added else f"Already watching {resolved}")
-    if not Path(resolved).is_dir():
-        click.echo("It is not there right now; it will be imported from whenever it appears.")
+        click.echo(watch_folder(store, path, now=utcnow()))
 
 
 @folders.command("remove")
@@ -243,12 +240,11 @@ def folders_add(ctx: click.Context, path: Path) -> None:
 @click.pass_context
 def folders_remove(ctx: click.Context, path: Path) -> None:
     """Stop watching PATH (runs already imported stay)."""
-    resolved = str(path.expanduser().resolve())
     with _store(ctx) as store:
-        removed = store.remove_folder(resolved) or store.remove_folder(str(path))
-    if not removed:
-        raise click.UsageError(f"{resolved} is not a watched folder")
-    click.echo(f"No longer watching {resolved}")
+        removed = unwatch_folder(store, path)
+    if removed is None:
+        raise click.UsageError(f"{resolve(path)} is not a watched folder")
+    click.echo(removed)
 
 
 @folders.command("list")

@@ -99,3 +99,18 @@ def test_the_console_script_is_installed(tmp_path: Path) -> None:
     script = Path(sys.executable).parent / "recovery"
     result = subprocess.run([str(script), "inspect", "--json", str(DEMO)], capture_output=True, text=True)
     assert result.returncode == 0 and json.loads(result.stdout)["ok"] is True
+
+
+def test_folders_are_added_listed_and_removed_in_the_same_words_as_the_settings_page(tmp_path: Path) -> None:
+    db = tmp_path / "db.sqlite3"
+    unplugged = tmp_path / "GARMIN" / "Activity"  # a watch that is not plugged in right now
+    code, out = run_cli("folders", "add", str(unplugged), db=db)
+    assert code == 0
+    assert out.strip() == (f"Now watching {unplugged}. It is not there right now; it will be read whenever it appears.")
+    assert run_cli("folders", "add", str(unplugged), db=db)[1].startswith(f"Already watching {unplugged}.")
+    code, out = run_cli("folders", "list", "--json", db=db)
+    assert json.loads(out) == [{"path": str(unplugged), "available": False}]
+    code, out = run_cli("folders", "remove", str(unplugged), db=db)
+    assert code == 0 and out.strip() == f"No longer watching {unplugged}. The runs already imported stay."
+    code, out = run_cli("folders", "remove", str(unplugged), db=db)
+    assert code == 2 and f"{unplugged} is not a watched folder" in out

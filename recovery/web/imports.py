@@ -15,6 +15,7 @@ from recovery.ingest import FileOutcome, ingest_inputs
 from recovery.inputs import iter_inputs
 from recovery.summary import summary_line
 from recovery.web import get_store, now
+from watchers.folders import unwatch_folder, watch_folder
 
 bp = Blueprint("imports", __name__)
 LOG_ROWS = 100
@@ -95,17 +96,13 @@ def folders() -> Response:
     if not raw:
         flash("Give the folder's full path, for example /media/you/GARMIN or ~/Sync/watch.", "error")
         return redirect(target)
-    path = str(Path(raw).expanduser().resolve())
     if action == "remove":
-        if store.remove_folder(raw) or store.remove_folder(path):
-            flash(f"No longer watching {raw}. The runs already imported stay.", "ok")
-        else:
-            flash(f"{raw} was not being watched.", "error")
+        removed = unwatch_folder(store, raw)
+        flash(removed or f"{raw} was not being watched.", "ok" if removed else "error")
         return redirect(target)
-    if not Path(path).is_absolute() or not raw.startswith(("/", "~")):
+    # The server's working folder means nothing to the runner: only full paths.
+    if not raw.startswith(("/", "~")):
         flash("Give the folder's full path, starting with / or ~.", "error")
         return redirect(target)
-    added = store.add_folder(path, now=now())
-    note = "" if Path(path).is_dir() else " It is not there right now; it will be read whenever it appears."
-    flash((f"Now watching {path}." if added else f"Already watching {path}.") + note, "ok")
+    flash(watch_folder(store, raw, now=now()), "ok")
     return redirect(target)
