@@ -28,7 +28,7 @@ from recovery.errors import FileProblem
 from recovery.ingest import FileOutcome, ingest_inputs
 from recovery.inputs import iter_inputs
 from recovery.parsers import read_path
-from recovery.store import Store, default_database_url, utcnow
+from recovery.store import DatabaseTooOld, Store, default_database_url, utcnow
 from recovery.summary import SUMMARY_WORDS, human_summary, inspect_json, iso_utc, one_line, stored_json, summary_line
 from watchers.folders import resolve, unwatch_folder, watch_folder
 from watchers.rules import DEFAULT_INTERVAL_S
@@ -53,7 +53,10 @@ def cli(ctx: click.Context, db_url: str | None) -> None:
 
 
 def _store(ctx: click.Context) -> Store:
-    return Store(ctx.obj.get("db_url") or default_database_url())
+    try:
+        return Store(ctx.obj.get("db_url") or default_database_url())
+    except DatabaseTooOld as problem:
+        raise click.ClickException(str(problem)) from None
 
 
 @cli.command()
@@ -481,7 +484,7 @@ def serve(ctx: click.Context, host: str, port: int, watch: bool, interval: float
 
     local = is_loopback(host)
     url = ctx.obj.get("db_url") or default_database_url()
-    with Store(url) as store:
+    with _store(ctx) as store:
         if not local and not has_password(store):
             raise Refused(
                 f"refusing to listen on {host} without a password: anyone on your network could read your health "

@@ -35,6 +35,8 @@ from recovery.streams import Streams, pack, unpack
 APP_NAME = "recovery"
 ENV_DATABASE_URL = "RECOVERY_DATABASE_URL"
 MIGRATIONS = Path(__file__).parent / "migrations"
+#: ALTER TABLE ... DROP COLUMN, which migration 0007 uses, came with SQLite 3.35 (2021).
+MIN_SQLITE = (3, 35)
 #: Runs without samples kept in memory per store (about a kilobyte each): 30 years of daily runs.
 _KEPT_RUNS = 12_000
 #: The execution option that marks a connection as a writer's.
@@ -61,6 +63,10 @@ def normalise_url(url: str) -> str:
     if url.startswith("postgresql://"):
         url = "postgresql+psycopg://" + url[len("postgresql://") :]
     return url
+
+
+class DatabaseTooOld(RuntimeError):
+    """The SQLite library this Python was built with cannot run the migrations."""
 
 
 @dataclass(frozen=True)
@@ -115,10 +121,16 @@ class Store:
         self.url = normalise_url(url or default_database_url())
         parsed = make_url(self.url)
         self.is_sqlite = parsed.get_backend_name() == "sqlite"
+        if self.is_sqlite and sqlite3.sqlite_version_info < MIN_SQLITE:
+            raise DatabaseTooOld(
+                f"recovery needs SQLite {'.'.join(map(str, MIN_SQLITE))} or later, and this Python was built with "
+                f"SQLite {sqlite3.sqlite_version}. Use a Python with a newer SQLite (Debian 12, Ubuntu 22.04 and "
+                "the python.org builds have one), or PostgreSQL through RECOVERY_DATABASE_URL."
+            )
         if self.is_sqlite and parsed.database and parsed.database != ":memory:":
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
         self.engine: Engine = create_engine(self.url, future=True)
-        #: Runs read without samples, by (id, content_id); see `_run_without_samples`.
+        #: Runs read without samples, by (id, content_id); see `_runs_without_samples`.
         self._kept_runs: dict[tuple[int, str], Run] = {}
         if self.is_sqlite:
             _configure_sqlite(self.engine)
@@ -166,6 +178,7 @@ class Store:
             pages = sqlite.execute("PRAGMA page_count").fetchone()[0]
             if free * 4 > pages:
                 sqlite.execute("VACUUM")
+                sqlite.execute("PRAGMA wal_checkpoint(TRUNCATE)")  # else the WAL keeps the copy's size while open
         except sqlite3.OperationalError:
             pass
         finally:
@@ -220,7 +233,7 @@ class Store:
             query = query.where(t.c.is_run.is_(True))
         if limit is not None:
             query = query.limit(limit).offset(offset)
-        with self.engine.connect() as conn:
+        with self._snapshot() as conn:
             if not samples:
                 keys = [(run_id, content_id) for run_id, content_id in conn.execute(query)]
                 runs = self._runs_without_samples(conn, keys)
@@ -321,7 +334,7 @@ class Store:
             query = query.where(t.c.at >= _utc_naive(since))
         with self.engine.connect() as conn:
             return [
-                DiscomfortLog(_aware(at), score, when, where, _decode_warnings(red_flags), note)
+                DiscomfortLog(_aware(at), score, when, where, _decode_strings(red_flags), note)
                 for at, score, when, where, red_flags, note in conn.execute(query)
             ]
 
@@ -357,7 +370,7 @@ class Store:
             .where(t.c.start_time_utc >= _utc_naive(start), t.c.start_time_utc < _utc_naive(end))
             .order_by(t.c.start_time_utc)
         )
-        with self.engine.connect() as conn:
+        with self._snapshot() as conn:
             found = conn.execute(query).all()
             runs = self._runs_without_samples(conn, [(run_id, content_id) for run_id, content_id, _ in found])
         missing = [run_id for run_id, _, heart in found if heart is None]
@@ -367,6 +380,20 @@ class Store:
             for run_id, _, heart in found
             if run_id in runs
         ]
+
+    @contextmanager
+    def _snapshot(self) -> Iterator[Connection]:
+        """A read whose queries all see the database as it was at the first one.
+
+        `runs_between` reads ids and heart-rate times, then the rows not kept
+        in memory: a run replaced in between must not come back with the old
+        copy's heart-rate times. SQLite's read transactions are snapshots
+        already; PostgreSQL's default (read committed) is not.
+        """
+        with self.engine.connect() as conn:
+            if not self.is_sqlite:
+                conn.execution_options(isolation_level="REPEATABLE READ")
+            yield conn
 
     def _runs_without_samples(self, conn: Connection, keys: list[tuple[int, str]]) -> dict[int, Run]:
         """The runs named by (id, content_id), without samples: from memory where kept, else read and kept.
@@ -636,7 +663,7 @@ def _decode_legs(text: str) -> tuple[Leg, ...]:
 
 
 @lru_cache(maxsize=4096)
-def _decode_warnings(text: str) -> tuple[str, ...]:
+def _decode_strings(text: str) -> tuple[str, ...]:
     """A JSON list of strings (a run's warnings, a log's red flags) as a tuple."""
     return tuple(json.loads(text))
 
@@ -650,6 +677,8 @@ def _select_runs(samples: bool) -> Select[Any]:
     if not samples:
         return select(*_RUN_COLUMNS)
     s = schema.run_samples
+    # An outer join: a run whose samples row was somehow missing still shows (with no samples),
+    # and a re-import of its file finds it and, being richer, writes its samples again.
     return select(*_RUN_COLUMNS, s.c.streams).outerjoin(s, s.c.run_id == schema.runs.c.id)
 
 
@@ -680,7 +709,7 @@ def row_to_run(row: Row[Any], *, samples: bool = False) -> Run:
         leg_index=r["leg_index"],
         sport_inferred=r["sport_inferred"],
         has_gps=r["has_gps"],
-        warnings=_decode_warnings(r["warnings_json"]),
+        warnings=_decode_strings(r["warnings_json"]),
         name=r["name"],
     )
 

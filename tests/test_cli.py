@@ -114,3 +114,14 @@ def test_folders_are_added_listed_and_removed_in_the_same_words_as_the_settings_
     assert code == 0 and out.strip() == f"No longer watching {unplugged}. The runs already imported stay."
     code, out = run_cli("folders", "remove", str(unplugged), db=db)
     assert code == 2 and f"{unplugged} is not a watched folder" in out
+
+
+def test_a_python_with_too_old_a_sqlite_is_told_so_in_one_sentence(tmp_path: Path, monkeypatch) -> None:
+    import sqlite3
+
+    monkeypatch.setattr(sqlite3, "sqlite_version_info", (3, 34, 1))
+    monkeypatch.setattr(sqlite3, "sqlite_version", "3.34.1")
+    code, out = run_cli("runs", db=tmp_path / "db.sqlite3")
+    assert code == 1
+    assert "needs SQLite 3.35 or later, and this Python was built with SQLite 3.34.1" in out
+    assert "Traceback" not in out and not (tmp_path / "db.sqlite3").exists()

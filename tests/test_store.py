@@ -163,11 +163,12 @@ def test_lists_come_without_samples_and_older_runs_get_their_heart_rate_times_on
 
 
 def test_moving_the_samples_out_of_runs_loses_nothing_and_leaves_no_wasted_space(db_url: str) -> None:
-    """Migration 0007, down and up again on a database with runs: samples, sources and logs all survive."""
+    """Migration 0007, down and up again on a database with runs: samples, sources, logs and routines all stay."""
     from alembic import command
     from alembic.config import Config
     from sqlalchemy import inspect, text
 
+    from recovery.history import RoutineSession
     from recovery.store import MIGRATIONS
     from recovery.streams import pack
 
@@ -176,6 +177,8 @@ def test_moving_the_samples_out_of_runs_loses_nothing_and_leaves_no_wasted_space
             synthetic = make_run(seed, NOW - timedelta(days=seed), duration_s=3 * 3600)
             ingest_bytes(store, to_fit(synthetic), f"/watch/{seed}.fit", now=NOW)
         before = {s.id: (s.sources, len(s.run.streams), pack(s.run.streams)) for s in store.runs()}
+        first = min(before)
+        store.add_routine_session(RoutineSession(first, "cooldown", NOW, NOW, 7, 7, 300, True))
         config = Config()
         config.set_main_option("script_location", str(MIGRATIONS))
         with store.engine.begin() as conn:
@@ -186,13 +189,19 @@ def test_moving_the_samples_out_of_runs_loses_nothing_and_leaves_no_wasted_space
     with Store(db_url) as store:  # opening migrates back up to 0007
         after = {s.id: (s.sources, len(s.run.streams), pack(s.run.streams)) for s in store.runs()}
         assert after == before
-        assert len(store.import_log()) == 3
+        # A rebuilt runs table would have emptied these (ON DELETE SET NULL), not removed them:
+        assert sorted(entry.run_id for entry in store.import_log()) == sorted(before)
+        assert [s.run_id for s in store.routine_sessions()] == [first]
         assert "streams" not in {column["name"] for column in inspect(store.engine).get_columns("runs")}
-        if store.is_sqlite:  # the copied samples' old pages were given back to the disk
-            with store.engine.connect() as conn:
+        with store.engine.connect() as conn:
+            if store.is_sqlite:  # the copied samples' old pages were given back to the disk
                 free = conn.exec_driver_sql("PRAGMA freelist_count").scalar() or 0
                 pages = conn.exec_driver_sql("PRAGMA page_count").scalar() or 0
-            assert free * 10 < pages
+                assert free * 10 < pages
+            else:  # the dropped column's data went with it, rather than staying in the table
+                size = "SELECT pg_total_relation_size('{}')"
+                runs, samples = (conn.exec_driver_sql(size.format(t)).scalar() or 0 for t in ("runs", "run_samples"))
+                assert runs * 2 < samples
 
 
 def test_a_page_reading_does_not_hold_up_the_watcher_writing(sqlite_store: Store) -> None:
@@ -224,3 +233,28 @@ def test_the_runs_page_lists_runs_without_unpacking_their_samples(store: Store) 
     page = run_list(store)
     assert page.total == 2 and [s.run.distance_m is not None for s in page.runs] == [True, True]
     assert [len(s.run.streams) for s in page.runs] == [0, 0]
+
+
+def test_a_run_replaced_while_the_history_is_read_comes_with_its_own_heart_rate_times(db_url: str) -> None:
+    """The ids and the rows of `runs_between` come from one snapshot, on PostgreSQL too."""
+    import re
+
+    from sqlalchemy import event
+
+    synthetic = make_run(9, NOW - timedelta(days=2), duration_s=1800)
+    no_heart_rate = re.sub(rb"<gpxtpx:hr>\d+</gpxtpx:hr>", b"", to_gpx(synthetic))
+    with Store(db_url) as reader, Store(db_url) as watcher:
+        ingest_bytes(watcher, no_heart_rate, "strava/run.gpx", now=NOW)
+
+        replaced: list[str] = []
+
+        def replace_in_between(conn, cursor, statement: str, *args: object) -> None:
+            if "laps_json" in statement and not replaced:  # the second query: the rows not kept in memory
+                replaced.append(ingest_bytes(watcher, to_fit(synthetic), "watch/run.fit", now=NOW).outcome)
+
+        event.listen(reader.engine, "before_cursor_execute", replace_in_between)
+        (seen,) = reader.runs_between(NOW - timedelta(days=7), NOW)
+        assert replaced == ["duplicate"], "the watcher's richer copy replaced the run during the read"
+        assert (seen.run.source_format, seen.heart) == ("gpx", None), "the copy as it was when the read began"
+        (later,) = reader.runs_between(NOW - timedelta(days=7), NOW)
+        assert later.run.source_format == "fit" and later.heart is not None

@@ -31,9 +31,17 @@ def upgrade() -> None:
     # A plain ALTER TABLE ... DROP COLUMN (SQLite 3.35 and later), not a batch rebuild: rebuilding
     # `runs` would drop the table the sources and the logs point at.
     op.drop_column("runs", "streams")
+    if op.get_bind().dialect.name == "postgresql":
+        # PostgreSQL only hides a dropped column: its data stays until each row is rewritten. CLUSTER
+        # rewrites the table now (nulling the dropped column), so the samples are not stored twice.
+        # (SQLite's DROP COLUMN rewrites the rows itself; the store then VACUUMs the file.)
+        op.execute("CLUSTER runs USING runs_pkey")
+        op.execute("ALTER TABLE runs SET WITHOUT CLUSTER")
 
 
 def downgrade() -> None:
     op.add_column("runs", sa.Column("streams", sa.LargeBinary, nullable=True))
     op.execute("UPDATE runs SET streams = (SELECT streams FROM run_samples WHERE run_samples.run_id = runs.id)")
+    if op.get_bind().dialect.name == "postgresql":  # SQLite cannot add NOT NULL to a column in place
+        op.alter_column("runs", "streams", nullable=False)
     op.drop_table("run_samples")
