@@ -49,6 +49,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import create_engine, func, select, text
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DBAPIError
 
 from bench.common import Meter, format_table, load, log, median, save_report, utc_now, verdict
 from recovery import schema
@@ -386,7 +387,22 @@ def postgres_databases(base_url: str, sources: dict[str, Path]) -> Iterator[dict
             log(f"postgres: copied {source.name} into {PG_DATABASES[db]} in {time.perf_counter() - started:.0f} s")
         yield urls
     finally:
-        _pg_admin(url, drop)
+        _drop_when_free(url, drop)
+
+
+def _drop_when_free(url: Any, drop: Sequence[str], tries: int = 20) -> None:
+    """Drop the benchmark's databases; an autovacuum worker still busy on one (after the bulk copy) cannot
+    be ended by a non-superuser, so wait for it. A database left behind is reported, not fatal:
+    the measurements are already made, and the next run replaces it."""
+    for attempt in range(tries):
+        try:
+            _pg_admin(url, drop)
+            return
+        except DBAPIError as error:
+            if attempt == tries - 1:
+                log(f"postgres: could not drop the benchmark databases ({error.orig}); the next run replaces them")
+                return
+            time.sleep(1.0)
 
 
 def _pg_admin(url: Any, statements: Sequence[str]) -> None:

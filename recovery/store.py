@@ -677,8 +677,8 @@ def _select_runs(samples: bool) -> Select[Any]:
     if not samples:
         return select(*_RUN_COLUMNS)
     s = schema.run_samples
-    # An outer join: a run whose samples row was somehow missing still shows (with no samples),
-    # and a re-import of its file finds it and, being richer, writes its samples again.
+    # An outer join: a run whose samples row was somehow missing still shows (with no samples) rather
+    # than vanishing, and any other file of the same activity counts as richer and replaces it.
     return select(*_RUN_COLUMNS, s.c.streams).outerjoin(s, s.c.run_id == schema.runs.c.id)
 
 
