@@ -195,10 +195,10 @@ def test_after_sign_in_the_next_page_is_never_another_site(db_url: str) -> None:
     app = login_app(db_url)
     set_password(store_of(app), "correct horse battery")
     client = app.test_client()
-    token = csrf_token(client, "/login")
-    data = {"csrf_token": token, "password": "correct horse battery"}
-    response = client.post("/login?next=//evil.example/", data=data)
-    assert response.headers["Location"] == "/"
+    for hostile in ("//evil.example/", "/%09/evil.example/", "/%5Cevil.example/", "https://evil.example/"):
+        data = {"csrf_token": csrf_token(client, "/login"), "password": "correct horse battery"}  # sign-in clears it
+        response = client.post(f"/login?next={hostile}", data=data)
+        assert response.headers["Location"] == "/", hostile
     app.extensions["recovery.store"].close()
 
 

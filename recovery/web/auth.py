@@ -14,6 +14,7 @@ import os
 from collections import deque
 from datetime import datetime, timedelta
 from threading import Lock
+from urllib.parse import urlsplit
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
 from werkzeug.security import check_password_hash, generate_password_hash
@@ -115,11 +116,19 @@ def login() -> str | Response | tuple[str, int]:
     session.clear()
     session["signed_in"] = True
     session.permanent = True
-    target = request.args.get("next") or ""
-    # Only a path on this site: never send the runner somewhere else after signing in.
-    if not target.startswith("/") or target.startswith("//"):
-        target = url_for("today.index")
-    return redirect(target)
+    return redirect(_local_path(request.args.get("next") or ""))
+
+
+def _local_path(target: str) -> str:
+    """`next` when it is a path on this site, else Today: never send the runner elsewhere after signing in.
+
+    urlsplit drops tabs and newlines as browsers do (so "/<tab>/evil.com" has a host), and browsers
+    read a backslash after the first slash as a second slash.
+    """
+    parts = urlsplit(target)
+    if not target.startswith("/") or parts.scheme or parts.netloc or target.startswith("/\\"):
+        return url_for("today.index")
+    return target
 
 
 @bp.post("/logout")
