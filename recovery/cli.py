@@ -284,12 +284,9 @@ def _print_routine(routine: Routine, as_json: bool) -> None:
     title = {"cooldown": "Cool-down", "warmup": "Warm-up", "strength": "Strength"}[routine.phase]
     click.echo(f"{title}: {routine.summary}" if routine.summary else title)
     for n, item in enumerate(routine.items, 1):
-        dose = f"{item.hold_s} s" if item.hold_s and not item.reps else f"{item.reps} reps"
-        if item.hold_s and item.reps and item.kind == "strength":
-            dose = f"{item.reps} x {item.hold_s} s"
         sides = " each side" if item.sides == 2 else ""
         gentle = " (gentle)" if item.variant == "gentle" else ""
-        click.echo(f"  {n}. {item.name}{gentle}: {dose}{sides}")
+        click.echo(f"  {n}. {item.name}{gentle}: {item.dose}{sides}")
         for reason in item.reasons:
             click.echo(f"       why: {reason}")
     for note in routine.safety:

@@ -254,6 +254,23 @@ def test_stopping_early_saves_what_was_done_but_under_half_does_not_count_toward
     problems.assert_none()
 
 
+def test_the_strength_timer_repeats_a_planks_holds_with_a_rest_between(
+    coach: Coach, page: Page, problems: PageProblems
+) -> None:
+    """Plank is 3 x 30 s, side plank 2 x 20 s each side: the timer runs every hold, not just one."""
+    page.add_init_script(RECORD_TIMER_STATES)
+    page.goto(coach.url(f"/timer/strength?speed={FAST}"))
+    plan = page.locator(".plan-list li").all_inner_texts()
+    assert "Plank: 3 x 30 s" in plan and "Side plank: 2 x 20 s, each side" in plan, plan
+    page.locator("#start").click()
+    expect(page.locator("#side")).to_have_text("Next: hold 2 of 3", timeout=TIMER_DONE_TIMEOUT_MS)
+    expect(page.locator("#side")).to_have_text("Hold 2 of 2, second side", timeout=TIMER_DONE_TIMEOUT_MS)
+    expect(timer_state(page)).to_have_attribute("data-timer-state", "done", timeout=TIMER_DONE_TIMEOUT_MS)
+    assert {"ready", "work", "rest", "switch"} <= set(page.evaluate("window.__timerSeen")["phase"])
+    expect(page.locator("#done-title")).to_have_text("Routine complete")
+    problems.assert_none()
+
+
 # -- 2. the keyboard on the timer ----------------------------------------------------------------------------------
 
 

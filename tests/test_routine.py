@@ -105,6 +105,9 @@ def test_warmup_and_strength() -> None:
     assert all(i.kind == "dynamic" and i.reps for i in warmup.items)
     strength = build_strength([NOW - timedelta(days=2)], [], None, CATALOGUE, WEIGHTS, NOW)
     assert {i.id for i in strength.items} == {"plank", "side_plank", "glute_bridge", "bird_dog"}
+    doses = {i.id: i.dose for i in strength.items}  # what the page, the timer and the CLI all show
+    assert doses == {"plank": "3 x 30 s", "side_plank": "2 x 20 s", "glute_bridge": "12 reps", "bird_dog": "8 reps"}
+    assert {i.dose for i in warmup.items} == {f"{i.reps} reps" for i in warmup.items}
     enough = build_strength([NOW - timedelta(days=1), NOW - timedelta(days=4)], [], None, CATALOGUE, WEIGHTS, NOW)
     assert enough.items == ()
 

@@ -66,6 +66,13 @@ class Item:
     cues: tuple[str, ...] = ()
     avoid: tuple[str, ...] = ()
 
+    @property
+    def dose(self) -> str:
+        """How much, in the runner's words: "30 s", "3 x 30 s" (three holds) or "10 reps" (per side if two)."""
+        if self.hold_s and self.reps:
+            return f"{self.reps} x {self.hold_s} s"
+        return f"{self.hold_s} s" if self.hold_s else f"{self.reps} reps"
+
     def seconds(self, between: int) -> int:
         if self.hold_s is not None:
             return self.hold_s * self.sides * (self.reps or 1) + between
@@ -95,6 +102,7 @@ class Routine:
                     "kind": i.kind,
                     "hold_s": i.hold_s,
                     "reps": i.reps,
+                    "dose": i.dose,
                     "sides": i.sides,
                     "variant": i.variant,
                     "reasons": list(i.reasons),

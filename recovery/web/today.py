@@ -10,7 +10,7 @@ from werkzeug.wrappers import Response
 
 from recovery import dashboard
 from recovery.coach.discomfort import WHEN, WHERE, DiscomfortLog
-from recovery.coach.routine import Routine
+from recovery.coach.routine import SECONDS_PER_REP, Routine
 from recovery.coaching import coach_data, cooldown_for, referral_now, strength_for, warmup_for
 from recovery.history import RoutineSession
 from recovery.web import get_store, now
@@ -72,9 +72,8 @@ def _timer_page(routine: Routine | None, phase_title: str, done_url: str, back_u
     speed = 1.0
     if current_app.config["TIMER_SPEED_ALLOWED"]:
         speed = max(1.0, min(1000.0, request.args.get("speed", 1.0, type=float)))
-    weights = coach_data().weights
     plan: dict[str, Any] = routine.to_json()
-    plan.update(get_ready_s=GET_READY_S, seconds_between=weights.seconds_between, speed=speed, done_url=done_url)
+    plan.update(get_ready_s=GET_READY_S, seconds_per_rep=SECONDS_PER_REP, speed=speed, done_url=done_url)
     for item in plan["items"]:
         item["figure"] = url_for("static", filename=f"figures/{item['id']}.svg")
     return render_template("timer.html", routine=routine, plan=plan, phase_title=phase_title, back_url=back_url)

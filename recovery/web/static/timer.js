@@ -9,22 +9,27 @@
   var plan = JSON.parse(planNode.textContent);
   if (!plan.items || !plan.items.length) { return; }
 
-  var SECONDS_PER_REP = 3;
-  var SWITCH_S = 5;
+  var SWITCH_S = 5;   // to change sides, or to rest between repeated holds (a plank's 3 x 30 s)
   var speed = plan.speed > 0 ? plan.speed : 1;
   var $ = function (id) { return document.getElementById(id); };
   var intro = document.querySelector(".timer-intro");
   var running = document.querySelector(".timer-run");
   var done = document.querySelector(".timer-done");
 
-  // The routine as a list of segments: get ready, hold (or reps), switch sides, hold.
+  // The routine as a list of segments: get ready, hold (or reps), switch sides, hold;
+  // an exercise of repeated holds (hold_s and reps) rests between them.
   var segments = [];
   plan.items.forEach(function (item, index) {
-    var work = item.hold_s ? item.hold_s : (item.reps || 10) * SECONDS_PER_REP;
+    var work = item.hold_s ? item.hold_s : (item.reps || 10) * plan.seconds_per_rep;
+    var holds = item.hold_s && item.reps ? item.reps : 1;
     segments.push({ item: index, kind: "ready", seconds: plan.get_ready_s });
-    for (var side = 1; side <= item.sides; side++) {
-      if (side > 1) { segments.push({ item: index, kind: "switch", seconds: SWITCH_S }); }
-      segments.push({ item: index, kind: "work", seconds: work, side: side, last: side === item.sides });
+    for (var hold = 1; hold <= holds; hold++) {
+      if (hold > 1) { segments.push({ item: index, kind: "rest", seconds: SWITCH_S, hold: hold, holds: holds }); }
+      for (var side = 1; side <= item.sides; side++) {
+        if (side > 1) { segments.push({ item: index, kind: "switch", seconds: SWITCH_S }); }
+        var last = hold === holds && side === item.sides;
+        segments.push({ item: index, kind: "work", seconds: work, side: side, hold: hold, holds: holds, last: last });
+      }
     }
   });
 
@@ -97,8 +102,18 @@
 
   // -- showing a segment ----------------------------------------------------
   function dose(item) {
-    var what = item.hold_s ? item.hold_s + " seconds" : item.reps + " slow reps";
-    return item.sides === 2 ? what + " each side" : what;
+    return item.sides === 2 ? item.dose + " each side" : item.dose;
+  }
+
+  // Which side, and which of several holds: "First side", "Hold 2 of 3, second side".
+  function whereAt(seg, item) {
+    if (seg.kind === "switch") { return "Now the other side"; }
+    if (seg.kind === "rest") { return "Next: hold " + seg.hold + " of " + seg.holds; }
+    var side = item.sides === 2 ? (seg.kind === "ready" || seg.side === 1 ? "First side" : "Second side") : "";
+    if (seg.kind === "work" && seg.holds > 1) {
+      return "Hold " + seg.hold + " of " + seg.holds + (side ? ", " + side.toLowerCase() : "");
+    }
+    return side;
   }
 
   function show() {
@@ -110,11 +125,10 @@
     $("name").textContent = item.name;
     $("step-count").textContent = "Stretch " + (seg.item + 1) + " of " + plan.items.length;
     $("progress").value = Math.round(100 * current / segments.length);
-    var phase = { ready: "Get ready", "switch": "Switch sides", work: item.hold_s ? "Hold" : "Move" }[seg.kind];
+    var phase = { ready: "Get ready", "switch": "Switch sides", rest: "Rest, then again", work: item.hold_s ? "Hold" : "Move" }[seg.kind];
     $("phase").textContent = phase;
     document.body.dataset.phase = seg.kind;
-    $("side").textContent = item.sides === 2 ? (seg.kind === "ready" || seg.side === 1 ? "First side" : "Second side") : "";
-    if (seg.kind === "switch") { $("side").textContent = "Now the other side"; }
+    $("side").textContent = whereAt(seg, item);
     var steps = $("steps");
     steps.textContent = "";
     item.steps.forEach(function (text) {
@@ -128,7 +142,10 @@
     } else if (seg.kind === "switch") {
       beep(SOUNDS["switch"]);
       say("Switch sides.");
-    } else if (seg.side === 1) {
+    } else if (seg.kind === "rest") {
+      beep(SOUNDS["switch"]);
+      say("Rest, then hold again.");
+    } else if (seg.side === 1 && seg.hold === 1) {
       beep(SOUNDS.start);
       say(nextItem ? "Start. Next comes " + nextItem.name + "." : "Start. This is the last one.");
     } else {
