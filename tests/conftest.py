@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import io
 import os
 import re
+import zipfile
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -16,6 +18,15 @@ from recovery.store import Store
 ROOT = Path(__file__).resolve().parents[1]
 SHARED_RUNS = ROOT.parent / "shared" / "runs"
 NOW = datetime(2026, 11, 24, 12, 0, tzinfo=UTC)
+
+
+def zip_bytes(members: dict[str, bytes]) -> bytes:
+    """A zip archive (an export, as Strava or Garmin make them) holding these members."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, data in members.items():
+            archive.writestr(name, data)
+    return buffer.getvalue()
 
 
 @pytest.fixture(scope="session")

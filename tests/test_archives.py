@@ -6,7 +6,6 @@ import csv
 import gzip
 import io
 import json
-import zipfile
 from pathlib import Path
 
 import pytest
@@ -16,7 +15,7 @@ from recovery.cli import cli
 from recovery.ingest import ingest_inputs
 from recovery.inputs import iter_inputs
 from recovery.store import Store
-from tests.conftest import NOW
+from tests.conftest import NOW, zip_bytes
 
 STRAVA_FILES = {
     # member name: (real file, Strava's type, the runner's title)
@@ -27,14 +26,6 @@ STRAVA_FILES = {
     "activities/1005.fit.gz": ("sweatpy/2020-06-01-16-52-40.fit", "Ride", "Spin"),
     "activities/1006.gpx": ("sports-lib/sports-tracker.gpx", "Run", "Pyrenees run"),
 }
-
-
-def _zip_bytes(members: dict[str, bytes]) -> bytes:
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
-        for name, data in members.items():
-            archive.writestr(name, data)
-    return buffer.getvalue()
 
 
 def strava_export(shared_runs: Path, target: Path) -> Path:
@@ -49,15 +40,15 @@ def strava_export(shared_runs: Path, target: Path) -> Path:
     members["activities.csv"] = rows.getvalue().encode()
     members["profile.csv"] = b"Athlete ID\n1\n"
     members["media/photo.jpg"] = b"\xff\xd8\xff"
-    target.write_bytes(_zip_bytes(members))
+    target.write_bytes(zip_bytes(members))
     return target
 
 
 def garmin_export(shared_runs: Path, target: Path) -> Path:
     fits = ["sports-lib/6916728382.fit", "goldencheetah/Fr955v19.28andStryd.fit", "python-fitparse/Settings.fit"]
-    inner = _zip_bytes({Path(f).name: (shared_runs / f).read_bytes() for f in fits})
+    inner = zip_bytes({Path(f).name: (shared_runs / f).read_bytes() for f in fits})
     target.write_bytes(
-        _zip_bytes(
+        zip_bytes(
             {
                 "DI_CONNECT/DI-Connect-Uploaded-Files/UploadedFiles_0-_Part1.zip": inner,
                 "DI_CONNECT/DI-Connect-Fitness/user_profile.json": b"{}",
@@ -105,7 +96,7 @@ def test_hostile_archives_are_refused_with_a_sentence(
     good = (shared_runs / "sports-lib/2067489619.fit").read_bytes()
     payload = b"<gpx>" + b" " * (40 * 1024 * 1024) if "bomb" in member else good
     archive = tmp_path / "export.zip"
-    archive.write_bytes(_zip_bytes({"activities/good.fit": good, member: payload}))
+    archive.write_bytes(zip_bytes({"activities/good.fit": good, member: payload}))
     result = CliRunner().invoke(cli, ["--db", str(tmp_path / "db.sqlite3"), "import", "--json", str(archive)])
     report = json.loads(result.output)
     outcomes = {Path(f["path"].split("!")[1]).name: f for f in report["files"]}

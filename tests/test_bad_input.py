@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import gzip
-import io
-import zipfile
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -14,6 +12,7 @@ from recovery.errors import FileRejected, NotAnActivity
 from recovery.inputs import iter_inputs
 from recovery.parsers import MAX_FILE_BYTES, read_activity, read_path
 from recovery.synthetic import gzip_bytes, make_run, to_fit, to_gpx, to_tcx
+from tests.conftest import zip_bytes
 
 START = datetime(2026, 11, 20, 7, 0, tzinfo=UTC)
 RUN = make_run(4, START, duration_s=600)
@@ -103,18 +102,10 @@ def test_a_control_character_in_a_name_is_not_printed() -> None:
     assert "\x1b" not in str(exc.value)
 
 
-def _zip(members: dict[str, bytes]) -> bytes:
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
-        for name, data in members.items():
-            archive.writestr(name, data)
-    return buffer.getvalue()
-
-
 def test_a_zip_with_escaping_paths_and_a_bomb_is_refused_member_by_member(tmp_path: Path) -> None:
     archive = tmp_path / "export.zip"
     archive.write_bytes(
-        _zip(
+        zip_bytes(
             {
                 "activities/ok.fit.gz": gzip_bytes(to_fit(RUN)),
                 "../../etc/evil.fit": to_fit(RUN),
@@ -134,8 +125,10 @@ def test_a_zip_with_escaping_paths_and_a_bomb_is_refused_member_by_member(tmp_pa
 
 
 def test_nested_garmin_export_zips_are_read(tmp_path: Path) -> None:
-    inner = _zip({f"run-{i}.fit": to_fit(make_run(i, START - timedelta(days=i), duration_s=300)) for i in range(3)})
+    inner = zip_bytes(
+        {f"run-{i}.fit": to_fit(make_run(i, START - timedelta(days=i), duration_s=300)) for i in range(3)}
+    )
     outer = tmp_path / "garmin-export.zip"
-    outer.write_bytes(_zip({"DI_CONNECT/DI-Connect-Uploaded-Files/UploadedFiles_0-_Part1.zip": inner}))
+    outer.write_bytes(zip_bytes({"DI_CONNECT/DI-Connect-Uploaded-Files/UploadedFiles_0-_Part1.zip": inner}))
     runs = [read_activity(item.read(), item.label) for item in iter_inputs([outer])]
     assert len(runs) == 3 and all(r.is_run for r in runs)

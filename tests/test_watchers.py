@@ -17,6 +17,7 @@ import pytest
 
 from recovery.store import Store
 from recovery.synthetic import make_run, to_fit, to_gpx, to_tcx
+from tests.conftest import zip_bytes
 from watchers import rules
 from watchers.scanner import FolderScanner
 
@@ -76,6 +77,18 @@ def test_a_new_run_is_imported_once_and_a_rescan_reads_nothing(sqlite_store: Sto
     assert [o.outcome for o in scanner.scan()] == ["imported"]
     assert scanner.scan() == [] and scanner.scan() == []
     assert sqlite_store.count_runs() == 1 and len(sqlite_store.import_log()) == 1
+
+
+def test_an_export_dropped_in_the_folder_is_imported_member_by_member_once(sqlite_store: Store, tmp_path: Path) -> None:
+    (tmp_path / "1.fit").write_bytes(_fit(1))  # already synced from the watch, and in the export too
+    export = {"activities/1.fit": _fit(1), "activities/2.fit": _fit(2), "activities/notes.fit": b"not a fit file"}
+    (tmp_path / "export.zip").write_bytes(zip_bytes(export))
+    scanner = _scanner(sqlite_store, tmp_path)
+    outcomes = {Path(o.path).name: o for o in scanner.scan()}
+    assert outcomes["1.fit"].outcome == "imported"
+    assert outcomes["export.zip"].message == "export.zip: 1 imported, 1 duplicate, 0 not runs, 1 rejected."
+    assert sqlite_store.count_runs() == 2
+    assert scanner.scan() == [] and _scanner(sqlite_store, tmp_path).scan() == []
 
 
 def test_after_a_restart_nothing_already_imported_is_imported_again(sqlite_store: Store, tmp_path: Path) -> None:

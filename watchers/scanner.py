@@ -13,15 +13,17 @@ from __future__ import annotations
 import errno
 import os
 import time
+from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
-from recovery.ingest import FileOutcome, ingest_bytes, parse_input, store_parsed
+from recovery.ingest import FileOutcome, ingest_bytes, ingest_inputs
 from recovery.inputs import is_archive, iter_inputs
 from recovery.parsers import MAX_FILE_BYTES
 from recovery.store import SeenFile, Store
+from recovery.summary import summary_line
 from watchers import rules
 
 #: Seconds between the two looks that decide a new file has stopped changing.
@@ -131,15 +133,11 @@ class FolderScanner:
 
     def _handle_archive(self, path: str, seen: SeenFile) -> FileOutcome:
         """A whole export dropped in the folder: import each member, then mark the zip seen."""
-        counts: dict[str, int] = {}
-        for item in iter_inputs([path]):
-            outcome = store_parsed(self.store, parse_input(item), now=self.clock())
-            counts[outcome.outcome] = counts.get(outcome.outcome, 0) + 1
+        counts = Counter(o.outcome for o in ingest_inputs(self.store, iter_inputs([path]), clock=self.clock))
         self.store.mark_seen(seen, now=self.clock())
         self._done(path, (seen.size, seen.mtime_ns))
-        summary = ", ".join(f"{n} {what.replace('_', ' ')}" for what, n in sorted(counts.items()))
-        outcome = "imported" if counts.get("imported") else "duplicate"
-        return FileOutcome(path, outcome, f"{Path(path).name}: {summary}.")
+        outcome = "imported" if counts["imported"] else "duplicate"
+        return FileOutcome(path, outcome, f"{Path(path).name}: {summary_line(counts)}.")
 
     def _done(self, path: str, st: tuple[int, int]) -> None:
         assert self._known is not None
