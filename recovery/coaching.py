@@ -12,7 +12,7 @@ from functools import cache
 
 from recovery.coach.catalogue import Catalogue, load_catalogue
 from recovery.coach.discomfort import RedFlag, Referral, assess, load_red_flags
-from recovery.coach.load import Load, Profile, classify_run, heart_limits, run_load, trend
+from recovery.coach.load import Load, Profile, classify_run, heart_limits, run_load, trend, usual_speed
 from recovery.coach.routine import Routine, build_cooldown, build_strength, build_warmup
 from recovery.coach.weights import Weights, load_weights
 from recovery.model import Run
@@ -56,19 +56,20 @@ _LOADS: dict[tuple[object, ...], Load] = {}
 _LOADS_KEPT = 50_000
 
 
-def load_of(stored: StoredRun, runner: Profile, history: list[Run]) -> Load:
-    """`run_load` for a stored run, remembered for the life of the process.
+def load_of(stored: StoredRun, runner: Profile, history: list[Run], usual: float | None) -> Load:
+    """`run_load` for a stored run of `history`, remembered for the life of the process.
 
     Every dashboard page sums a year of loads; a run's load changes only with
     the run itself or the runner's heart limits, which are both in the key.
-    Loads estimated from pace also depend on the runner's usual pace, so
+    Loads estimated from pace also depend on the runner's usual pace
+    (`usual`, `usual_speed(history)` worked out once by the caller), so
     those are worked out afresh each time (they are cheap: no samples).
     """
     run = stored.run
     key = (stored.id, run.content_id, run.moving_s, run.elapsed_s, run.avg_hr, runner, stored.heart is None)
     load = _LOADS.get(key)
     if load is None:
-        load = run_load(run, runner, history, stored.heart)
+        load = run_load(run, runner, history, stored.heart, usual=usual)
         if load.method != "pace":
             if len(_LOADS) >= _LOADS_KEPT:
                 _LOADS.clear()
@@ -98,8 +99,9 @@ def cooldown_for(store: Store, run_id: int | None, now: datetime, stored: Stored
     history = [s.run for s in stored_history]
     # Estimate missing heart limits once for the whole history, not once per run.
     runner, limit_notes = resolved_profile(store, history)
-    loads = [(s.run, load_of(s, runner, history)) for s in stored_history]
-    load = run_load(run, runner, history, stored.heart)
+    usual = usual_speed(history)
+    loads = [(s.run, load_of(s, runner, history, usual)) for s in stored_history]
+    load = run_load(run, runner, history, stored.heart, usual=usual)
     run_class = classify_run(run, load, loads, start)
     logs = store.discomfort_logs(since=start - DISCOMFORT_HISTORY)
     referral = assess(logs, now, data.red_flags)

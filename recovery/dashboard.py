@@ -18,7 +18,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from recovery.classify import KM_PER_MILE
 from recovery.coach.discomfort import DiscomfortLog, Referral
-from recovery.coach.load import Trend, trend
+from recovery.coach.load import Trend, trend, usual_speed
 from recovery.coach.routine import Routine
 from recovery.coaching import HISTORY, cooldown_for, load_of, referral_now, resolved_profile, strength_for, warmup_for
 from recovery.history import (
@@ -187,7 +187,8 @@ def history(store: Store, now: datetime) -> HistoryView:
     stored = store.runs_between(since, now + timedelta(days=1))
     runs = [s.run for s in stored]
     runner, _ = resolved_profile(store, runs)
-    loads = [(s.id, s.run, load_of(s, runner, runs).value) for s in stored]
+    usual = usual_speed(runs)
+    loads = [(s.id, s.run, load_of(s, runner, runs, usual).value) for s in stored]
     sessions = store.routine_sessions(since=since)
     logs = store.discomfort_logs(since=since)
     pairs = [(s.id, s.run) for s in stored]

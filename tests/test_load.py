@@ -18,6 +18,7 @@ from recovery.coach.load import (
     run_load,
     trend,
     trimp_per_minute,
+    usual_speed,
 )
 from recovery.model import Run
 from recovery.streams import Streams
@@ -59,6 +60,10 @@ def test_without_heart_rate_the_load_comes_from_pace_against_the_runners_own() -
     assert faster.method == slower.method == "pace"
     assert faster.value / 40 > slower.value / 60, "per minute, a faster run than usual is harder"
     assert "estimated" in faster.notes[0]
+    # Pages working out a whole history's loads pass the usual pace in, worked out once: the same loads.
+    assert usual_speed(usual) == pytest.approx(10_000 / (50 * 60))
+    for one in (run(minutes=40, km=10, hr=None), run(minutes=60, km=10, hr=None)):
+        assert run_load(one, PROFILE, usual, usual=usual_speed(usual)) == run_load(one, PROFILE, usual)
 
 
 def test_a_run_is_judged_against_the_runners_own_habits() -> None:

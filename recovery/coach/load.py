@@ -23,6 +23,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import lru_cache
+from types import EllipsisType
 
 from recovery.model import Run
 
@@ -140,11 +141,20 @@ def heart_time(run: Run) -> HeartTime | None:
     return HeartTime({k: round(v, 2) for k, v in sorted(seconds_at.items())}, sum(seconds_at.values()))
 
 
-def run_load(run: Run, profile: Profile, history: Sequence[Run] = (), heart: HeartTime | None = None) -> Load:
+def run_load(
+    run: Run,
+    profile: Profile,
+    history: Sequence[Run] = (),
+    heart: HeartTime | None = None,
+    *,
+    usual: float | EllipsisType | None = ...,
+) -> Load:
     """The load of one run (any sport: rides and swims count toward load too).
 
     `heart` is the run's `heart_time`, when already known; otherwise it is
-    worked out from the run's samples.
+    worked out from the run's samples. `usual` is `usual_speed(history)`,
+    for callers working out the loads of a whole history (else it is
+    worked out here, once per run).
     """
     minutes = (run.moving_s or run.elapsed_s or 0.0) / 60.0
     if minutes <= 0:
@@ -160,7 +170,8 @@ def run_load(run: Run, profile: Profile, history: Sequence[Run] = (), heart: Hea
     if run.avg_hr:
         value = minutes * trimp_per_minute(run.avg_hr, max_hr, rest_hr, profile.sex)
         return Load(round(value, 1), "average-heart-rate", notes)
-    usual = _median_speed(history)
+    if usual is ...:
+        usual = usual_speed(history)
     if run.distance_m and usual:
         ratio = min(2.0, max(0.5, run.distance_m / (minutes * 60) / usual))
         value = minutes * EASY_TRIMP_PER_MIN * ratio**2
@@ -170,7 +181,8 @@ def run_load(run: Run, profile: Profile, history: Sequence[Run] = (), heart: Hea
     return Load(round(minutes * EASY_TRIMP_PER_MIN, 1), "duration", (note,))
 
 
-def _median_speed(history: Sequence[Run]) -> float | None:
+def usual_speed(history: Sequence[Run]) -> float | None:
+    """The runner's median running speed in m/s: what a load estimated from pace compares with."""
     speeds = [r.distance_m / r.moving_s for r in history if r.is_run and r.distance_m and r.moving_s]
     return statistics.median(speeds) if speeds else None
 
