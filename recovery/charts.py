@@ -31,6 +31,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from recovery.classify import KM_PER_MILE
+from recovery.history import monday
 
 __all__ = ["KM_PER_MILE", "Day", "Week", "heatmap", "line_chart", "load_bars", "route_svg", "weekly_chart"]
 
@@ -585,9 +586,6 @@ def weekly_chart(weeks: Sequence[Week], *, units: str = "km", width: int = 640, 
     scores = [None if w.discomfort_max is None else min(10, max(0, w.discomfort_max)) for w in rows]
     if all(v is None for v in (*distances, *loads, *scores)):
         return _empty("chart-weekly", width, height, title)
-
-    def monday(day: date) -> date:
-        return day - timedelta(days=day.weekday())
 
     first = monday(rows[0].start)
     slots = (monday(rows[-1].start) - first).days // 7 + 1

@@ -191,8 +191,7 @@ def history(store: Store, now: datetime) -> HistoryView:
     loads = [(s.id, s.run, load_of(s, runner, runs, usual).value) for s in stored]
     sessions = store.routine_sessions(since=since)
     logs = store.discomfort_logs(since=since)
-    pairs = [(s.id, s.run) for s in stored]
-    days = calendar(pairs, sessions, logs, tz, start=first_day, end=end)
+    days = calendar(runs, sessions, logs, tz, start=first_day, end=end)
     weeks = weekly(loads, sessions, logs, tz, end=end, weeks=TREND_WEEKS)
     entries = [(r.start_time_utc, value) for _, r, value in loads if r.start_time_utc]
     return HistoryView(streak(store, now), tuple(days), end, tuple(weeks), trend(entries, now), prefs.units)

@@ -101,7 +101,7 @@ class DayMark:
 
 
 def calendar(
-    runs: Sequence[tuple[int, Run]],
+    runs: Sequence[Run],
     sessions: Iterable[RoutineSession],
     logs: Iterable[DiscomfortLog],
     tz: tzinfo,
@@ -112,7 +112,7 @@ def calendar(
     """One mark per day with a run, a cool-down or a discomfort log, from start to end inclusive."""
     distance: dict[date, float] = defaultdict(float)
     count: dict[date, int] = defaultdict(int)
-    for _, run in runs:
+    for run in runs:
         day = local_day(run, tz)
         if day is not None and start <= day <= end and run.is_run:
             distance[day] += (run.distance_m or 0.0) / 1000

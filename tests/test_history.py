@@ -99,16 +99,16 @@ def test_a_cooldown_for_the_newest_run_always_moves_the_streak_up_by_one(hours: 
 
 def test_the_calendar_puts_a_late_evening_run_on_the_runners_own_day() -> None:
     late = datetime(2026, 11, 20, 23, 30, tzinfo=UTC)  # Saturday 00:30 in Paris
-    days = calendar([(1, run_at(late))], [], [], ZoneInfo("Europe/Paris"), start=date(2026, 11, 1), end=NOW.date())
+    days = calendar([run_at(late)], [], [], ZoneInfo("Europe/Paris"), start=date(2026, 11, 1), end=NOW.date())
     assert [(d.day, d.distance_km, d.runs) for d in days] == [(date(2026, 11, 21), 8.0, 1)]
-    utc = calendar([(1, run_at(late))], [], [], ZoneInfo("UTC"), start=date(2026, 11, 1), end=NOW.date())
+    utc = calendar([run_at(late)], [], [], ZoneInfo("UTC"), start=date(2026, 11, 1), end=NOW.date())
     assert utc[0].day == date(2026, 11, 20)
 
 
 def test_the_calendar_marks_cooldowns_and_the_worst_discomfort_of_each_day() -> None:
     start = datetime(2026, 11, 22, 8, tzinfo=UTC)
     logs = [DiscomfortLog(start + timedelta(hours=2), 2), DiscomfortLog(start + timedelta(hours=9), 5)]
-    days = calendar([(1, run_at(start))], [cooled(1, start + timedelta(hours=1))], logs, ZoneInfo("UTC"),
+    days = calendar([run_at(start)], [cooled(1, start + timedelta(hours=1))], logs, ZoneInfo("UTC"),
                     start=date(2026, 11, 1), end=NOW.date())  # fmt: skip
     [day] = days
     assert day.cooldown_done and day.discomfort == 5

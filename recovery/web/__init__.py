@@ -29,7 +29,7 @@ from recovery.store import Store, default_database_url, utcnow
 
 TEMPLATES = Path(__file__).resolve().parents[2] / "templates"
 CSP = (
-    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; "
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self'; connect-src 'self'; "
     "font-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'"
 )
 #: Uploads: an export archive of many years can be large; single files are checked again by the parser.

@@ -20,11 +20,6 @@ def index() -> str:
     return render_template("runs.html", page=page, only_runs=only_runs)
 
 
-def _pace_label(seconds: float) -> str:
-    minutes, secs = divmod(round(seconds), 60)
-    return f"{minutes}:{secs:02d}"
-
-
 @bp.get("/runs/<int:run_id>")
 def detail(run_id: int) -> str:
     store = get_store()
@@ -36,7 +31,7 @@ def detail(run_id: int) -> str:
     series = dashboard.run_series(run, units)
     feet = units == "mi"
     wanted = (
-        ("pace", f"Pace (min/{units})", _pace_label, True),
+        ("pace", f"Pace (min/{units})", duration, True),
         ("hr", "Heart rate (bpm)", lambda v: f"{v:.0f}", False),
         ("elevation", f"Elevation ({'ft' if feet else 'm'})", lambda v: f"{v * (3.28084 if feet else 1):.0f}", False),
     )

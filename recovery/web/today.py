@@ -61,8 +61,6 @@ def discomfort() -> Response | tuple[str, int]:
     store.add_discomfort(DiscomfortLog(moment, score, when, where, flags, note))
     referral = referral_now(store, moment)
     flash(f"Logged {score}/10, {WHEN_WORDS[when].lower()}, {WHERE_WORDS[where].lower()}.", "ok")
-    if referral is not None and referral.level == "urgent":
-        return redirect(url_for("today.index") + "#referral")
     return redirect(url_for("today.index") + ("#referral" if referral else "#discomfort"))
 
 
