@@ -156,10 +156,9 @@ def test_unreadable_files_and_symlink_loops_are_logged_once(sqlite_store: Store,
     scanner = _scanner(sqlite_store, tmp_path)
     for _ in range(3):
         scanner.scan()
-    if os.geteuid() == 0:
-        assert sqlite_store.count_runs() == 1, "root reads it anyway"
-    else:
-        assert [e.outcome for e in sqlite_store.import_log()] == ["rejected"]
+    # Root reads the unreadable file anyway; either way each file is logged once, and the loop not at all.
+    expected = ["imported"] if os.geteuid() == 0 else ["rejected"]
+    assert [e.outcome for e in sqlite_store.import_log()] == expected
     secret.chmod(0o644)
 
 
