@@ -11,7 +11,7 @@ from datetime import datetime, timedelta
 from functools import cache
 
 from recovery.coach.catalogue import Catalogue, load_catalogue
-from recovery.coach.discomfort import RedFlag, Referral, assess, load_red_flags
+from recovery.coach.discomfort import DiscomfortLog, RedFlag, Referral, assess, load_red_flags
 from recovery.coach.load import Load, Profile, classify_run, heart_limits, run_load, trend, usual_speed
 from recovery.coach.routine import Routine, build_cooldown, build_strength, build_warmup
 from recovery.coach.weights import Weights, load_weights
@@ -77,9 +77,21 @@ def load_of(stored: StoredRun, runner: Profile, history: list[Run], usual: float
     return load
 
 
+@dataclass(frozen=True)
+class DiscomfortNow:
+    """The runner's recent discomfort logs and what they call for: read once, used by every routine on a page."""
+
+    logs: list[DiscomfortLog]
+    referral: Referral | None
+
+
+def discomfort_now(store: Store, now: datetime) -> DiscomfortNow:
+    logs = store.discomfort_logs(since=now - DISCOMFORT_HISTORY)
+    return DiscomfortNow(logs, assess(logs, now, coach_data().red_flags))
+
+
 def referral_now(store: Store, now: datetime) -> Referral | None:
-    data = coach_data()
-    return assess(store.discomfort_logs(since=now - DISCOMFORT_HISTORY), now, data.red_flags)
+    return discomfort_now(store, now).referral
 
 
 def cooldown_for(store: Store, run_id: int | None, now: datetime, stored: StoredRun | None = None) -> Routine | None:
@@ -111,14 +123,13 @@ def cooldown_for(store: Store, run_id: int | None, now: datetime, stored: Stored
     return build_cooldown(run, run_class, logs, referral, data.catalogue, data.weights, run_id=stored.id, notes=notes)
 
 
-def warmup_for(store: Store, now: datetime) -> Routine:
+def warmup_for(store: Store, now: datetime, discomfort: DiscomfortNow | None = None) -> Routine:
     data = coach_data()
-    logs = store.discomfort_logs(since=now - DISCOMFORT_HISTORY)
-    return build_warmup(logs, assess(logs, now, data.red_flags), data.catalogue, data.weights, now)
+    d = discomfort or discomfort_now(store, now)
+    return build_warmup(d.logs, d.referral, data.catalogue, data.weights, now)
 
 
-def strength_for(store: Store, now: datetime) -> Routine:
+def strength_for(store: Store, now: datetime, discomfort: DiscomfortNow | None = None) -> Routine:
     data = coach_data()
-    logs = store.discomfort_logs(since=now - DISCOMFORT_HISTORY)
-    referral = assess(logs, now, data.red_flags)
-    return build_strength(store.strength_sessions(), logs, referral, data.catalogue, data.weights, now)
+    d = discomfort or discomfort_now(store, now)
+    return build_strength(store.strength_sessions(), d.logs, d.referral, data.catalogue, data.weights, now)

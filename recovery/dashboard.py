@@ -20,7 +20,15 @@ from recovery.classify import KM_PER_MILE
 from recovery.coach.discomfort import DiscomfortLog, Referral
 from recovery.coach.load import Trend, trend, usual_speed
 from recovery.coach.routine import Routine
-from recovery.coaching import HISTORY, cooldown_for, load_of, referral_now, resolved_profile, strength_for, warmup_for
+from recovery.coaching import (
+    HISTORY,
+    cooldown_for,
+    discomfort_now,
+    load_of,
+    resolved_profile,
+    strength_for,
+    warmup_for,
+)
 from recovery.history import (
     COOLDOWN_GRACE,
     DayMark,
@@ -43,6 +51,8 @@ SHARE_WEEKS = 8
 RUNS_PER_PAGE = 50
 #: A run this recent is "today's run": its cool-down is the one suggested first.
 FRESH_RUN = timedelta(hours=12)
+#: The discomfort logs listed on Today.
+RECENT_LOGS = timedelta(days=14)
 
 
 @cache
@@ -100,13 +110,12 @@ class Today:
     referral: Referral | None
     streak: Streak
     recent_logs: tuple[DiscomfortLog, ...]
-    runs_stored: int
 
 
 def today(store: Store, now: datetime) -> Today:
     latest_id = store.latest_run_id()
     latest = store.run(latest_id) if latest_id is not None else None
-    referral = referral_now(store, now)
+    discomfort = discomfort_now(store, now)
     comparison = None
     cooldown = None
     cooled = False
@@ -126,12 +135,11 @@ def today(store: Store, now: datetime) -> Today:
         comparison=comparison,
         cooldown=cooldown,
         cooled=cooled,
-        warmup=warmup_for(store, now),
-        strength=strength_for(store, now),
-        referral=referral,
+        warmup=warmup_for(store, now, discomfort),
+        strength=strength_for(store, now, discomfort),
+        referral=discomfort.referral,
         streak=streak(store, now),
-        recent_logs=tuple(store.discomfort_logs(since=now - timedelta(days=14))),
-        runs_stored=store.count_runs(),
+        recent_logs=tuple(log for log in discomfort.logs if log.at >= now - RECENT_LOGS),
     )
 
 
