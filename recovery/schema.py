@@ -176,3 +176,30 @@ settings = Table(
     Column("key", String(50), primary_key=True),
     Column("value", Text, nullable=False),
 )
+
+# One row per signed-in browser (the cookie holds a random token; this is its sha256).
+login_sessions = Table(
+    "login_sessions",
+    metadata,
+    Column("id", String(64), primary_key=True),
+    Column("created_at", DateTime, nullable=False),
+)
+
+# Wrong passwords (and attempts in progress) per address, shared by every server process.
+login_failures = Table(
+    "login_failures",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("who", String(100), nullable=False),
+    Column("at", DateTime, nullable=False),
+    Index("ix_login_failures_who_at", "who", "at"),
+)
+
+# A watcher reading a file: other watchers of the same folder leave it alone until `until`.
+file_claims = Table(
+    "file_claims",
+    metadata,
+    Column("path", Text, primary_key=True),
+    Column("holder", String(100), nullable=False),
+    Column("until", DateTime, nullable=False),
+)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -100,6 +101,37 @@ class LogEntry:
     outcome: str
     run_id: int | None
     message: str
+
+
+#: Characters no text column should hold: NUL (PostgreSQL refuses it) and the other controls, bar tab and line breaks.
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+
+
+def _encodable(text: str) -> str:
+    """Undecodable bytes in a file name (lone surrogates in Python) as \\xNN, the same way every time."""
+    try:
+        text.encode("utf-8")
+        return text
+    except UnicodeEncodeError:
+        return text.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+
+
+def clean_text(text: str) -> str:
+    """Text as every database can keep it: no NUL or other control characters, valid UTF-8."""
+    return _CONTROL.sub("", _encodable(text))
+
+
+def clean_path(path: str) -> str:
+    """A path as the ledger keeps it: unchanged but for what no database can hold (NUL, undecodable bytes).
+
+    Only those change, and always the same way, so a path read from the ledger
+    still matches the same file on disk after `clean_path`.
+    """
+    return _encodable(path).replace("\x00", "?")
+
+
+def _clean_optional(text: str | None) -> str | None:
+    return None if text is None else clean_text(text)
 
 
 def _utc_naive(moment: datetime | None) -> datetime | None:
@@ -281,7 +313,7 @@ class Store:
     def seen_files(self, under: str) -> dict[str, tuple[int, int]]:
         """path -> (size, mtime_ns) for every ledger entry below a folder."""
         t = schema.seen_files
-        prefix = under.rstrip("/") + "/"
+        prefix = clean_path(under).rstrip("/") + "/"
         # substr, not LIKE: LIKE ignores case on SQLite, and folder names do not.
         query = select(t.c.path, t.c.size, t.c.mtime_ns).where(func.substr(t.c.path, 1, len(prefix)) == prefix)
         with self.engine.connect() as conn:
@@ -321,7 +353,7 @@ class Store:
                     when_=log.when,
                     where_=log.where,
                     red_flags_json=json.dumps(list(log.red_flags)),
-                    note=log.note,
+                    note=_clean_optional(log.note),
                 )
             )
             return int(result.inserted_primary_key[0])
@@ -356,7 +388,97 @@ class Store:
         with self.writing() as w:
             w.conn.execute(t.delete().where(t.c.key == key))
             if value is not None:
-                w.conn.execute(t.insert().values(key=key, value=value))
+                w.conn.execute(t.insert().values(key=key, value=clean_text(value)))
+
+    def setting_or_create(self, key: str, value: str) -> str:
+        """The setting's value; if it has none yet, `value` is stored and returned.
+
+        Read and written under the writer lock, so two processes starting at
+        once on a fresh database agree on one value (the session key).
+        """
+        t = schema.settings
+        with self.writing() as w:
+            existing = w.conn.scalar(select(t.c.value).where(t.c.key == key))
+            if existing is not None:
+                return str(existing)
+            w.conn.execute(t.insert().values(key=key, value=clean_text(value)))
+            return value
+
+    # -- sign-ins ------------------------------------------------------------
+
+    def add_login_session(self, session_id: str, *, now: datetime) -> None:
+        with self.writing() as w:
+            w.conn.execute(schema.login_sessions.insert().values(id=session_id, created_at=_utc_naive(now)))
+
+    def login_session_started(self, session_id: str) -> datetime | None:
+        """When this sign-in began, or None if it was ended (or never existed)."""
+        t = schema.login_sessions
+        with self.engine.connect() as conn:
+            return _aware(conn.scalar(select(t.c.created_at).where(t.c.id == session_id)))
+
+    def end_login_session(self, session_id: str) -> None:
+        t = schema.login_sessions
+        with self.writing() as w:
+            w.conn.execute(t.delete().where(t.c.id == session_id))
+
+    def end_login_sessions(self, *, before: datetime | None = None) -> int:
+        """End every sign-in (or those begun before `before`); how many were ended."""
+        t = schema.login_sessions
+        query = t.delete() if before is None else t.delete().where(t.c.created_at < _utc_naive(before))
+        with self.writing() as w:
+            return int(w.conn.execute(query).rowcount or 0)
+
+    def take_login_attempt(self, who: str, *, now: datetime, since: datetime, limit: int) -> datetime | None:
+        """Count one password attempt for `who`, unless `limit` were made since `since`.
+
+        None when the attempt was counted (it may go ahead); else the time of
+        the oldest attempt in the window, so the caller can say how long to
+        wait. Counting before the password is checked, under the writer lock,
+        is what makes the limit hold for simultaneous guesses and across
+        processes. A correct password then forgets them (`forget_login_attempts`).
+        """
+        t = schema.login_failures
+        who = clean_text(who)[:100]
+        with self.writing() as w:
+            w.conn.execute(t.delete().where(t.c.at < _utc_naive(since)))
+            recent = w.conn.execute(
+                select(func.count(), func.min(t.c.at)).where(t.c.who == who, t.c.at >= _utc_naive(since))
+            ).one()
+            if recent[0] >= limit:
+                return _aware(recent[1])
+            w.conn.execute(t.insert().values(who=who, at=_utc_naive(now)))
+            return None
+
+    def forget_login_attempts(self, who: str) -> None:
+        t = schema.login_failures
+        with self.writing() as w:
+            w.conn.execute(t.delete().where(t.c.who == clean_text(who)[:100]))
+
+    # -- watchers' claims on files --------------------------------------------
+
+    def claim_file(self, seen: SeenFile, *, holder: str, now: datetime, until: datetime) -> bool:
+        """Claim a file for reading; False if the ledger already has it as it is, or another holder's claim runs.
+
+        A claim ends with the transaction that stores the file (`Writer.mark_seen`),
+        or when `until` passes (its holder died).
+        """
+        claims, ledger = schema.file_claims, schema.seen_files
+        path = clean_path(seen.path)
+        with self.writing() as w:
+            known = w.conn.execute(select(ledger.c.size, ledger.c.mtime_ns).where(ledger.c.path == path)).first()
+            if known is not None and tuple(known) == (seen.size, seen.mtime_ns):
+                return False
+            claim = w.conn.execute(select(claims.c.holder, claims.c.until).where(claims.c.path == path)).first()
+            if claim is not None and claim.holder != holder and _aware(claim.until) > now:
+                return False
+            w.conn.execute(claims.delete().where(claims.c.path == path))
+            w.conn.execute(claims.insert().values(path=path, holder=holder, until=_utc_naive(until)))
+            return True
+
+    def release_file(self, path: str, *, holder: str) -> None:
+        claims = schema.file_claims
+        with self.writing() as w:
+            w.conn.execute(claims.delete().where(claims.c.path == clean_path(path), claims.c.holder == holder))
 
     def runs_between(self, start: datetime, end: datetime) -> list[StoredRun]:
         """Activities starting in [start, end), oldest first, without their samples (the coach's history).
@@ -558,7 +680,7 @@ class Writer:
                 run_id=run_id,
                 content_id=run.content_id,
                 leg_index=-1 if run.leg_index is None else run.leg_index,
-                path=path,
+                path=clean_path(path),
                 file_format=run.source_format,
                 added_at=_utc_naive(now),
             )
@@ -567,10 +689,12 @@ class Writer:
     def mark_seen(self, seen: SeenFile, *, now: datetime) -> None:
         """Record (or update) a file in the watchers' ledger."""
         t = schema.seen_files
-        self.conn.execute(t.delete().where(t.c.path == seen.path))
+        path = clean_path(seen.path)
+        self.conn.execute(t.delete().where(t.c.path == path))
+        self.conn.execute(schema.file_claims.delete().where(schema.file_claims.c.path == path))
         self.conn.execute(
             t.insert().values(
-                path=seen.path,
+                path=path,
                 size=seen.size,
                 mtime_ns=seen.mtime_ns,
                 content_id=seen.content_id,
@@ -592,11 +716,11 @@ class Writer:
         self.conn.execute(
             schema.import_log.insert().values(
                 at=_utc_naive(now),
-                path=path,
+                path=clean_path(path),
                 content_id=content_id,
                 outcome=outcome,
                 run_id=run_id,
-                message=message,
+                message=clean_text(message),
             )
         )
 
@@ -606,8 +730,8 @@ def run_to_row(run: Run, *, now: datetime) -> dict[str, Any]:
     span = activity_span(run)
     return {
         "sport": run.sport,
-        "name": run.name,
-        "sport_label": (run.sport_label or "")[:100],
+        "name": None if run.name is None else clean_text(run.name)[:200],
+        "sport_label": clean_text(run.sport_label or "")[:100],
         "is_run": run.is_run,
         "sport_inferred": run.sport_inferred,
         "start_time_utc": _utc_naive(run.start_time_utc),
@@ -622,7 +746,7 @@ def run_to_row(run: Run, *, now: datetime) -> dict[str, Any]:
         "avg_hr": run.avg_hr,
         "max_hr": run.max_hr,
         "avg_cadence_spm": run.avg_cadence_spm,
-        "device": (run.device or None) and run.device[:200],
+        "device": clean_text(run.device)[:200] or None if run.device else None,
         "source_format": run.source_format,
         "content_id": run.content_id,
         "leg_index": run.leg_index,
@@ -630,7 +754,7 @@ def run_to_row(run: Run, *, now: datetime) -> dict[str, Any]:
         "sample_count": len(run.streams),
         "laps_json": json.dumps([_jsonable(asdict(lap)) for lap in run.laps]),
         "legs_json": json.dumps([_jsonable(asdict(leg)) for leg in run.legs]),
-        "warnings_json": json.dumps(list(run.warnings)),
+        "warnings_json": json.dumps([clean_text(w) for w in run.warnings]),
         "heart_time_json": _heart_json(heart_time(run)),
         "updated_at": _utc_naive(now),
     }
