@@ -45,6 +45,7 @@ import fitparse
 from bench.common import Meter, cpu_fields, cpu_note, format_table, load, log, median, save_report, utc_now, verdict
 from recovery.ingest import ingest_inputs
 from recovery.inputs import iter_inputs
+from recovery.isolation import ParsePool
 from recovery.parsers.fit import decode
 from recovery.store import Store
 from recovery.synthetic import SyntheticRun, gzip_bytes, make_run, to_fit, to_gpx, to_tcx
@@ -228,7 +229,8 @@ def import_pass(paths: Sequence[Path], workers: int) -> ImportPass:
             store = Store(f"sqlite:///{tmp}/bench.sqlite3")
             try:
                 open_seconds = time.perf_counter() - meter.started
-                results = list(ingest_inputs(store, iter_inputs(list(paths)), clock=utc_now, workers=workers))
+                with ParsePool(workers) as pool:
+                    results = list(ingest_inputs(store, iter_inputs(list(paths)), clock=utc_now, parser=pool))
             finally:
                 store.close()
         with Store(f"sqlite:///{tmp}/bench.sqlite3") as check:

@@ -6,7 +6,7 @@ Run from the project root (see bench/README.md):
 
 1. Seed (cached): ten years back from a fixed NOW, a daily runner. --runs synthetic 1 Hz runs of
    25-100 minutes (`recovery.synthetic.make_run` + `to_fit`) go through the real import,
-   `ingest_inputs(workers=2)`, as if synced from a watch folder, so every run also has its
+   `ingest_inputs` with two parsing workers, as if synced from a watch folder, so every run also has its
    sources row and import-log line. Then 2,000 discomfort logs over the ten years (none worth a
    referral in the last 60 days), a counted cool-down for ~70 % of the runs, a weekly strength
    routine, one watched folder and the runner's settings. The SQLite file is kept under
@@ -58,6 +58,7 @@ from recovery.coaching import coach_data, referral_now
 from recovery.history import RoutineSession
 from recovery.ingest import ingest_bytes, ingest_inputs
 from recovery.inputs import InputFile
+from recovery.isolation import ParsePool
 from recovery.store import MIGRATIONS, Store
 from recovery.synthetic import make_run, to_fit
 from recovery.web import create_app
@@ -188,12 +189,14 @@ def import_runs(store: Store, slots: Sequence[Slot], rng: random.Random, workers
     synced = [min(NOW, s.end + timedelta(minutes=rng.uniform(3, 40))) for s in slots]
     inputs = (InputFile(s.label, functools.partial(fit_bytes, s)) for s in slots)
     started = time.perf_counter()
-    for done, outcome in enumerate(ingest_inputs(store, inputs, clock=SyncClock(synced), workers=workers), 1):
-        if outcome.outcome != "imported":
-            raise SystemExit(f"FAILED: seeding {outcome.path}: {outcome.outcome}: {outcome.message}")
-        if done % 250 == 0 or done == len(slots):
-            rate = done / (time.perf_counter() - started)
-            log(f"  imported {done}/{len(slots)} runs ({rate:.1f}/s, about {(len(slots) - done) / rate:.0f} s left)")
+    with ParsePool(workers) as pool:
+        for done, outcome in enumerate(ingest_inputs(store, inputs, clock=SyncClock(synced), parser=pool), 1):
+            if outcome.outcome != "imported":
+                raise SystemExit(f"FAILED: seeding {outcome.path}: {outcome.outcome}: {outcome.message}")
+            if done % 250 == 0 or done == len(slots):
+                rate = done / (time.perf_counter() - started)
+                left = (len(slots) - done) / rate
+                log(f"  imported {done}/{len(slots)} runs ({rate:.1f}/s, about {left:.0f} s left)")
 
 
 def discomfort_logs(count: int, first: datetime, rng: random.Random) -> list[DiscomfortLog]:

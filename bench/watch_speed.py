@@ -52,6 +52,7 @@ from bench.common import Meter, cpu_fields, cpu_note, format_table, load, log, m
 from recovery.errors import FileProblem
 from recovery.ingest import FileOutcome, ingest_bytes, ingest_inputs
 from recovery.inputs import iter_inputs
+from recovery.isolation import ParsePool
 from recovery.parsers import read_activity
 from recovery.store import SeenFile, Store
 from recovery.synthetic import make_run, to_fit
@@ -370,8 +371,9 @@ def setup_by_scanner(store: Store, folder: Path, count: int) -> Counter[str]:
 
 
 def setup_by_ingest(store: Store, folder: Path, count: int) -> Counter[str]:
-    """Import the folder with `ingest_inputs(workers=2)`, then write every ledger entry in one transaction."""
-    outcomes = Counter(o.outcome for o in ingest_inputs(store, iter_inputs([folder]), clock=utc_now, workers=2))
+    """Import the folder (two parsing workers), then write every ledger entry in one transaction."""
+    with ParsePool(2) as pool:
+        outcomes = Counter(o.outcome for o in ingest_inputs(store, iter_inputs([folder]), clock=utc_now, parser=pool))
     now = utc_now()
     with store.writing() as w:
         for entry in os.scandir(folder):
@@ -544,7 +546,8 @@ def import_export(tmp: Path, zip_path: Path, rnd: int) -> tuple[Counter[str], in
     """Open a fresh SQLite store and import the zip end to end with ARCHIVE_WORKERS workers."""
     with Store(f"sqlite:///{tmp}/archive-{rnd}.sqlite3") as store:
         inputs = iter_inputs([zip_path])
-        outcomes = Counter(o.outcome for o in ingest_inputs(store, inputs, clock=utc_now, workers=ARCHIVE_WORKERS))
+        with ParsePool(ARCHIVE_WORKERS) as pool:
+            outcomes = Counter(o.outcome for o in ingest_inputs(store, inputs, clock=utc_now, parser=pool))
         return outcomes, store.count_runs()
 
 

@@ -22,15 +22,26 @@ from typing import Any
 import click
 
 from recovery import __version__
+from recovery.access import (
+    ENV_ALLOWED_HOSTS,
+    ENV_PASSWORD,
+    allowed_names,
+    clear_password,
+    env_password,
+    has_password,
+    names_from_env,
+    password_problem,
+    set_password,
+)
 from recovery.coach.discomfort import WHEN, WHERE, DiscomfortLog
 from recovery.coach.routine import Routine
 from recovery.errors import FileProblem
 from recovery.ingest import FileOutcome, ingest_inputs
 from recovery.inputs import iter_inputs
 from recovery.parsers import read_path
-from recovery.store import DatabaseTooOld, Store, default_database_url, utcnow
+from recovery.store import DatabaseTooOld, Store, StoreUnavailable, default_database_url, store_problem, utcnow
 from recovery.summary import SUMMARY_WORDS, human_summary, inspect_json, iso_utc, one_line, stored_json, summary_line
-from watchers.folders import resolve, unwatch_folder, watch_folder
+from watchers.folders import FolderRefused, resolve, unwatch_folder, watch_folder
 from watchers.rules import DEFAULT_INTERVAL_S
 
 
@@ -55,7 +66,7 @@ def cli(ctx: click.Context, db_url: str | None) -> None:
 def _store(ctx: click.Context) -> Store:
     try:
         return Store(ctx.obj.get("db_url") or default_database_url())
-    except DatabaseTooOld as problem:
+    except (DatabaseTooOld, StoreUnavailable) as problem:
         raise click.ClickException(str(problem)) from None
 
 
@@ -88,21 +99,22 @@ def _fail(file: str, sentence: str, as_json: bool) -> None:
 
 @cli.command("import")
 @click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
-@click.option("--workers", type=int, default=0, help="Processes that parse in parallel (default: one per core).")
+@click.option("--workers", type=click.IntRange(0, 64), default=0,
+              help="Processes that parse in parallel (default: one per core).")  # fmt: skip
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object per file, then the totals.")
 @click.pass_context
 def import_(ctx: click.Context, paths: tuple[Path, ...], workers: int, as_json: bool) -> None:
     """Import activity files, folders (recursively) and .zip/.gz exports."""
-    # Count first without reading anything: archive members can only be read
-    # while the walk that found them is open, so the import walks again.
-    total = sum(1 for _ in iter_inputs(list(paths)))
-    if workers <= 0:
-        workers = 1 if total < 8 else (os.cpu_count() or 1)
-    inputs = iter_inputs(list(paths))
+    from recovery.isolation import ParsePool
+
     counts: Counter[str] = Counter()
     results = []
-    with _store(ctx) as store, _progress(total, enabled=not as_json) as advance:
-        for outcome in ingest_inputs(store, inputs, clock=utcnow, workers=workers):
+    with (
+        _store(ctx) as store,
+        ParsePool(workers or os.cpu_count() or 1) as pool,
+        _progress(enabled=not as_json) as advance,
+    ):
+        for outcome in ingest_inputs(store, iter_inputs(list(paths)), clock=utcnow, parser=pool):
             counts[outcome.outcome] += 1
             advance()
             if as_json:
@@ -123,16 +135,20 @@ def import_(ctx: click.Context, paths: tuple[Path, ...], workers: int, as_json: 
 
 
 @contextmanager
-def _progress(total: int, *, enabled: bool) -> Iterator[Callable[[], None]]:
-    """A progress bar on the terminal (stderr) for big imports; nothing when piped."""
-    if not enabled or total < 20 or not sys.stderr.isatty():
+def _progress(*, enabled: bool) -> Iterator[Callable[[], None]]:
+    """A count of files done on the terminal (stderr) for big imports; nothing when piped.
+
+    No total: counting the files first would mean walking every archive twice.
+    """
+    if not enabled or not sys.stderr.isatty():
         yield lambda: None
         return
     from rich.console import Console
-    from rich.progress import Progress
+    from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
-    with Progress(console=Console(stderr=True), transient=True) as progress:
-        task = progress.add_task("Importing", total=total)
+    columns = (SpinnerColumn(), TextColumn("Importing: {task.completed} files"), TimeElapsedColumn())
+    with Progress(*columns, console=Console(stderr=True), transient=True) as progress:
+        task = progress.add_task("Importing", total=None)
         yield lambda: progress.advance(task)
 
 
@@ -212,7 +228,10 @@ def watch(ctx: click.Context, folders: tuple[Path, ...], interval: float) -> Non
     from watchers.service import watch_forever
 
     with _store(ctx) as store:
-        paths = [p.expanduser().resolve() for p in folders] or [Path(p) for p in store.folders()]
+        try:
+            paths = [Path(resolve(p)) for p in folders] or [Path(p) for p in store.folders()]
+        except FolderRefused as problem:
+            raise click.UsageError(str(problem)) from None
         if not paths:
             raise click.UsageError("no folders to watch: name some, or add them with `recovery folders add PATH`")
         for path in paths:
@@ -235,7 +254,10 @@ def folders() -> None:
 def folders_add(ctx: click.Context, path: Path) -> None:
     """Watch PATH (it need not be plugged in right now)."""
     with _store(ctx) as store:
-        click.echo(watch_folder(store, path, now=utcnow()))
+        try:
+            click.echo(watch_folder(store, path, now=utcnow()))
+        except FolderRefused as problem:
+            raise click.UsageError(str(problem)) from None
 
 
 @folders.command("remove")
@@ -246,7 +268,7 @@ def folders_remove(ctx: click.Context, path: Path) -> None:
     with _store(ctx) as store:
         removed = unwatch_folder(store, path)
     if removed is None:
-        raise click.UsageError(f"{resolve(path)} is not a watched folder")
+        raise click.UsageError(f"{path} is not a watched folder")
     click.echo(removed)
 
 
@@ -465,21 +487,33 @@ def is_loopback(host: str) -> bool:
 @click.option(
     "--interval", type=float, default=DEFAULT_INTERVAL_S, show_default=True, help="Seconds between looks at a folder."
 )
+@click.option(
+    "--allow-host",
+    "allow_hosts",
+    multiple=True,
+    metavar="NAME",
+    help=f"Also answer to this host name (repeatable; or a comma-separated {ENV_ALLOWED_HOSTS}).",
+)
 @click.pass_context
-def serve(ctx: click.Context, host: str, port: int, watch: bool, interval: float) -> None:
+def serve(ctx: click.Context, host: str, port: int, watch: bool, interval: float, allow_hosts: tuple[str, ...]) -> None:
     """Run the dashboard (and the folder watchers) until Ctrl-C.
 
     On 127.0.0.1 (the default) only this machine can reach it. Any other
     address, such as 0.0.0.0 to reach it from your phone, needs a password
     first (`recovery password set`, or RECOVERY_PASSWORD), and then asks for it.
+    It answers only to this machine's names and addresses: name any other
+    (a name your router gives it) with --allow-host.
     """
-    import waitress
+    import socket
 
     from recovery.web import create_app
-    from recovery.web.auth import has_password
+    from recovery.web import serve as serve_app
     from watchers.service import FolderSync
 
     local = is_loopback(host)
+    from_env = env_password()
+    if from_env is not None and (problem := password_problem(from_env)):
+        raise Refused(f"refusing to start: {ENV_PASSWORD} is not usable, because {problem}.")
     url = ctx.obj.get("db_url") or default_database_url()
     with _store(ctx) as store:
         if not local and not has_password(store):
@@ -487,7 +521,11 @@ def serve(ctx: click.Context, host: str, port: int, watch: bool, interval: float
                 f"refusing to listen on {host} without a password: anyone on your network could read your health "
                 "data. Set one with `recovery password set` (or RECOVERY_PASSWORD), or keep the default 127.0.0.1."
             )
-    app = create_app({"DATABASE_URL": url, "LOGIN_REQUIRED": not local})
+    configured = [*allow_hosts, *names_from_env(os.environ.get(ENV_ALLOWED_HOSTS))]
+    names = allowed_names(configured, beyond_loopback=not local, machine=socket.gethostname())
+    app = create_app(
+        {"DATABASE_URL": url, "LOGIN_REQUIRED": not local, "ALLOWED_HOSTS": names, "ALLOW_IP_HOSTS": not local}
+    )
     sync = None
     if watch:
         sync = FolderSync(app.extensions["recovery.store"], clock=utcnow, interval_s=interval)
@@ -496,10 +534,13 @@ def serve(ctx: click.Context, host: str, port: int, watch: bool, interval: float
     # leaving it out of the garbage collector's full passes keeps them from stalling requests.
     gc.collect()
     gc.freeze()
-    shown = f"[{host}]" if ":" in host else host
-    click.echo(f"Recovery coach on http://{shown}:{port}/  (Ctrl-C to stop)", err=True)
+
+    def started(bound: str, bound_port: int) -> None:
+        shown = f"[{host}]" if ":" in host else host
+        click.echo(f"Recovery coach on http://{shown}:{bound_port}/  (Ctrl-C to stop)", err=True)
+
     try:
-        waitress.serve(app, host=host, port=port, threads=8, ident="recovery", _quiet=True)
+        serve_app(app, host, port, started=started)
     finally:
         if sync is not None:
             sync.stop()
@@ -514,32 +555,48 @@ def password() -> None:
 @click.option("--stdin", "from_stdin", is_flag=True, help="Read the password from standard input (for scripts).")
 @click.pass_context
 def password_set(ctx: click.Context, from_stdin: bool) -> None:
-    """Set the dashboard password (kept as a salted scrypt hash, never as typed)."""
-    from recovery.web.auth import set_password
-
+    """Set the dashboard password (kept as a salted scrypt hash, never as typed); signs everyone out."""
     if from_stdin:
         secret = sys.stdin.readline().rstrip("\n")
     else:
         secret = click.prompt("New password", hide_input=True, confirmation_prompt=True)
+    if problem := password_problem(secret):
+        raise Refused(problem)
     with _store(ctx) as store:
-        try:
-            set_password(store, secret)
-        except ValueError as exc:
-            raise Refused(str(exc)) from exc
-    click.echo("Password set. `recovery serve --host 0.0.0.0` will now ask for it.")
+        set_password(store, secret)
+    click.echo("Password set, and every earlier sign-in ended. `recovery serve --host 0.0.0.0` will now ask for it.")
 
 
 @password.command("clear")
 @click.pass_context
 def password_clear(ctx: click.Context) -> None:
-    """Remove the password (the dashboard then only listens on this machine)."""
+    """Remove the password and end every sign-in (the dashboard then only listens on this machine)."""
     with _store(ctx) as store:
-        store.set_setting("password_hash", None)
-    click.echo("Password removed.")
+        clear_password(store)
+    click.echo("Password removed, and every sign-in ended.")
 
 
 def main() -> None:
-    cli()
+    """The command, with a database that fails mid-way (a full disk, say) said in one sentence, not a traceback."""
+    from sqlalchemy.exc import InterfaceError, OperationalError
+
+    try:
+        code = cli(standalone_mode=False)  # returns --help's and --version's exit status
+    except click.exceptions.Abort:
+        click.echo("Aborted.", err=True)
+        sys.exit(1)
+    except click.ClickException as problem:
+        problem.show()
+        sys.exit(problem.exit_code)
+    except click.exceptions.Exit as done:
+        sys.exit(done.exit_code)
+    except StoreUnavailable as problem:
+        click.echo(f"Error: {problem}", err=True)
+        sys.exit(1)
+    except (OperationalError, InterfaceError) as exc:
+        click.echo(f"Error: {store_problem(exc)}", err=True)
+        sys.exit(1)
+    sys.exit(code if isinstance(code, int) else 0)
 
 
 if __name__ == "__main__":

@@ -3,31 +3,45 @@
     bytes -> read_activity -> split_legs -> (new? same as a stored one?) -> one transaction
 
 Every entry point (the CLI, the watchers, the upload page) calls
-`ingest_bytes`, or `parse_input` + `store_parsed` when parsing runs in worker
-processes. Each file is one transaction that also writes its import-log
-line, so a crash at any moment leaves either the whole file stored and
-logged, or nothing.
+`ingest_inputs` or `ingest_bytes`; where the parsing happens is the
+caller's `Parser`: here (`InProcess`) or in worker processes that a crash
+cannot take down (`recovery.isolation.ParsePool`, what the CLI, the
+watchers and the upload use). Each file is one transaction that also
+writes its import-log line, so a crash at any moment leaves either the
+whole file stored and logged, or nothing.
+
+No file stops the files after it: a parser's failure is a refusal (see
+`recovery.parsers.read_activity`), and a file whose runs the database will
+not take is refused and logged like any other. Only a database that cannot
+be written at all (full disk, read-only, gone) stops an import, with
+`StoreUnavailable`'s one sentence.
 """
 
 from __future__ import annotations
 
+import logging
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, replace
 from datetime import datetime
+from typing import Protocol
+
+from sqlalchemy.exc import InterfaceError, OperationalError
 
 from recovery.classify import apply_hint, is_same_activity, richness, split_legs
-from recovery.errors import FileProblem
+from recovery.errors import FileProblem, refusing
 from recovery.inputs import InputFile
 from recovery.model import ActivityHint, Run
 from recovery.parsers import content_id as hash_bytes
 from recovery.parsers import read_activity
-from recovery.store import SeenFile, Store, Writer
+from recovery.store import SeenFile, Store, StoreUnavailable, Writer, store_problem
 
-#: Files read ahead of the one being stored, when parsing in worker processes.
+log = logging.getLogger(__name__)
+
+#: Files read ahead of the one being stored, when parsing in worker processes: enough to keep
+#: the workers busy past one slow file, while the bytes held here stay far below a file's cap.
 MAX_PENDING_FILES = 64
-MAX_PENDING_BYTES = 256 * 1024 * 1024
+MAX_PENDING_BYTES = 64 * 1024 * 1024
 
 
 @dataclass(frozen=True)
@@ -71,11 +85,43 @@ def parse_bytes(
     cid = content_id or (hash_bytes(data) if data else None)
     if cid is not None and cid in known:
         return Parsed(path, cid, already_known=True)
+    name = file_name(path)
     try:
-        run = apply_hint(read_activity(data, _name(path), known_id=cid), hint)
+        run = read_activity(data, name, known_id=cid)
+        with refusing(name, "its activity could not be made sense of"):
+            parts = tuple(split_legs(apply_hint(run, hint)))
     except FileProblem as problem:
         return Parsed(path, cid, outcome=problem.outcome, message=problem.sentence)
-    return Parsed(path, cid, parts=tuple(split_legs(run)))
+    return Parsed(path, cid, parts=parts)
+
+
+class Ticket(Protocol):
+    """A file handed to a parser: `result()` gives its Parsed, whatever happened to the parser."""
+
+    def result(self) -> Parsed: ...
+
+
+class Parser(Protocol):
+    """Where files are parsed: here (`InProcess`) or in worker processes (`recovery.isolation.ParsePool`)."""
+
+    def submit(self, data: bytes, path: str, *, content_id: str | None, hint: ActivityHint | None) -> Ticket: ...
+
+
+@dataclass(frozen=True)
+class Decided:
+    """The ticket of a file already decided: unreadable, already stored, or parsed here."""
+
+    parsed: Parsed
+
+    def result(self) -> Parsed:
+        return self.parsed
+
+
+class InProcess:
+    """Parse in this process: for the library and its tests, where a crash would only end the caller."""
+
+    def submit(self, data: bytes, path: str, *, content_id: str | None, hint: ActivityHint | None) -> Ticket:
+        return Decided(parse_bytes(data, path, content_id=content_id, hint=hint))
 
 
 def read_input(item: InputFile) -> bytes | Parsed:
@@ -87,13 +133,13 @@ def read_input(item: InputFile) -> bytes | Parsed:
     except OSError as exc:
         reason = exc.strerror or str(exc)
         return Parsed(
-            item.label, None, outcome="rejected", message=f"{_name(item.label)} could not be read ({reason})."
+            item.label, None, outcome="rejected", message=f"{file_name(item.label)} could not be read ({reason})."
         )
-
-
-def parse_input(item: InputFile, known: frozenset[str] | set[str] = frozenset()) -> Parsed:
-    data = read_input(item)
-    return data if isinstance(data, Parsed) else parse_bytes(data, item.label, known=known, hint=item.hint)
+    except Exception as exc:  # a damaged archive can fail in ways its library does not document
+        reason = str(exc).strip().split("\n")[0][:160] or type(exc).__name__
+        return Parsed(
+            item.label, None, outcome="rejected", message=f"{file_name(item.label)} could not be read ({reason})."
+        )
 
 
 def store_parsed(store: Store, parsed: Parsed, *, now: datetime, seen: SeenFile | None = None) -> FileOutcome:
@@ -101,16 +147,36 @@ def store_parsed(store: Store, parsed: Parsed, *, now: datetime, seen: SeenFile 
 
     `seen` is the watcher's ledger entry for the file: written in the same
     transaction, so a crash can never leave a run stored but its file unseen.
+    A file the database refuses (a value it cannot hold) is refused like a
+    bad file: logged, marked seen, and the import goes on. A database that
+    cannot be written at all raises StoreUnavailable.
     """
-    with store.writing() as w:
-        result = _store_parsed(w, parsed, now=now)
-        if seen is not None:
-            w.mark_seen(replace(seen, content_id=parsed.content_id, outcome=result.outcome), now=now)
-        return result
+    try:
+        with store.writing() as w:
+            result = _store_parsed(w, parsed, now=now)
+            if seen is not None:
+                w.mark_seen(replace(seen, content_id=parsed.content_id, outcome=result.outcome), now=now)
+            return result
+    except (OperationalError, InterfaceError) as exc:
+        raise store_problem(exc, store.url) from exc
+    except StoreUnavailable:
+        raise
+    except Exception as exc:
+        log.warning("storing %s failed", parsed.path, exc_info=True)
+        cause = str(exc).strip().split("\n")[0][:160] or type(exc).__name__
+        refused = Parsed(
+            parsed.path,
+            parsed.content_id,
+            outcome="rejected",
+            message=f"{file_name(parsed.path)} could not be stored ({cause}); nothing of it was kept.",
+        )
+        if parsed.outcome is not None:  # even the refusal would not go in: nothing more to try
+            raise
+        return store_parsed(store, refused, now=now, seen=seen)
 
 
 def _store_parsed(w: Writer, parsed: Parsed, *, now: datetime) -> FileOutcome:
-    name = _name(parsed.path)
+    name = file_name(parsed.path)
     if parsed.content_id is not None and (parsed.already_known or parsed.outcome is None):
         existing = w.has_source(parsed.content_id)
         if existing is not None:
@@ -160,9 +226,18 @@ def _store_parsed(w: Writer, parsed: Parsed, *, now: datetime) -> FileOutcome:
     return result
 
 
-def ingest_bytes(store: Store, data: bytes, path: str, *, now: datetime, seen: SeenFile | None = None) -> FileOutcome:
+def ingest_bytes(
+    store: Store,
+    data: bytes,
+    path: str,
+    *,
+    now: datetime,
+    seen: SeenFile | None = None,
+    parser: Parser | None = None,
+) -> FileOutcome:
     """Parse and store one file's bytes: the single import function."""
-    return store_parsed(store, parse_bytes(data, path), now=now, seen=seen)
+    ticket = (parser or InProcess()).submit(data, path, content_id=None, hint=None)
+    return store_parsed(store, ticket.result(), now=now, seen=seen)
 
 
 def ingest_inputs(
@@ -170,49 +245,43 @@ def ingest_inputs(
     inputs: Iterable[InputFile],
     *,
     clock: Callable[[], datetime],
-    workers: int = 1,
+    parser: Parser | None = None,
 ) -> Iterator[FileOutcome]:
-    """Import many files, parsing in `workers` processes and writing in this one.
+    """Import many files: parse them with `parser` (many at once in a pool), store them here, in order.
 
-    Writing stays in one process so transactions never contend; parsing,
-    which is most of the cost, spreads over the cores.
+    Writing stays in this process so transactions never contend; parsing,
+    which is most of the cost, spreads over the pool's workers. Files
+    already stored (by their hash) are not parsed at all.
     """
+    parser = parser or InProcess()
     known = frozenset(store.known_content_ids())
-    if workers <= 1:
-        for item in inputs:
-            yield store_parsed(store, parse_input(item, known), now=clock())
-        return
-    with ProcessPoolExecutor(max_workers=workers) as pool:
-        pending: deque[tuple[Future[Parsed] | Parsed, int]] = deque()
-        in_flight = 0
-        for item in inputs:
-            data = read_input(item)  # bytes travel to the worker; the file stays here
-            if isinstance(data, Parsed):
-                pending.append((data, 0))
+    pending: deque[tuple[Ticket, int]] = deque()
+    in_flight = 0
+    for item in inputs:
+        data = read_input(item)  # bytes travel to the worker; the file stays here
+        if isinstance(data, Parsed):
+            pending.append((Decided(data), 0))
+        else:
+            cid = hash_bytes(data) if data else None
+            if cid is not None and cid in known:
+                pending.append((Decided(Parsed(item.label, cid, already_known=True)), 0))
             else:
-                cid = hash_bytes(data) if data else None
-                if cid is not None and cid in known:  # already stored: nothing to parse
-                    pending.append((Parsed(item.label, cid, already_known=True), 0))
-                else:
-                    future = pool.submit(parse_bytes, data, item.label, content_id=cid, hint=item.hint)
-                    pending.append((future, len(data)))
-                    in_flight += len(data)
-            # Results are stored in order; a wide window keeps both cores busy past
-            # one slow file (a 14-hour triathlon) while bounding memory.
-            while pending and (len(pending) > MAX_PENDING_FILES or in_flight > MAX_PENDING_BYTES):
-                entry, size = pending.popleft()
-                in_flight -= size
-                yield store_parsed(store, _result(entry), now=clock())
-        for entry, _size in pending:
-            yield store_parsed(store, _result(entry), now=clock())
-
-
-def _result(entry: Future[Parsed] | Parsed) -> Parsed:
-    return entry if isinstance(entry, Parsed) else entry.result()
+                pending.append((parser.submit(data, item.label, content_id=cid, hint=item.hint), len(data)))
+                in_flight += len(data)
+            del data
+        # Results are stored in order; the window keeps the workers busy past one slow file
+        # (a 14-hour triathlon) while bounding the bytes held here.
+        while pending and (len(pending) > MAX_PENDING_FILES or in_flight > MAX_PENDING_BYTES):
+            ticket, size = pending.popleft()
+            in_flight -= size
+            yield store_parsed(store, ticket.result(), now=clock())
+    while pending:
+        ticket, _size = pending.popleft()
+        yield store_parsed(store, ticket.result(), now=clock())
 
 
 def _describe(parsed: Parsed, new_runs: list[tuple[int, Run]], matched: list[tuple[int, Run, bool]]) -> FileOutcome:
-    name = _name(parsed.path)
+    name = file_name(parsed.path)
     ids = tuple(i for i, _ in new_runs) + tuple(i for i, _, _ in matched)
     new_running = [(i, r) for i, r in new_runs if r.is_run]
     if new_running:
@@ -258,5 +327,6 @@ def describe_activity(run: Run) -> str:
     return f"a {distance}{sport}{day}"
 
 
-def _name(path: str) -> str:
+def file_name(path: str) -> str:
+    """The file's own name, as sentences give it ('1.fit', not 'export.zip!activities/1.fit')."""
     return path.replace("\\", "/").rsplit("/", 1)[-1]

@@ -1,9 +1,16 @@
-"""Where files come from: paths, folders (recursively) and zip archives.
+"""Where files come from: paths, folders (recursively), zip archives and uploads.
 
 Files are only ever opened for reading; nothing here moves, renames or
 deletes a runner's originals. Archive members are streamed from the zip,
-never unpacked to disk, so a hostile name like `../../x` has nowhere to go;
-it is refused all the same, as is any member that inflates like a bomb.
+never unpacked to disk under their own names, so a hostile name like
+`../../x` has nowhere to go; it is refused all the same, as is any member
+that inflates like a bomb.
+
+Memory stays bounded whatever an archive claims about itself: a member is
+read with its real size capped (the sizes in a zip's directory are the
+archive's word, not a fact), and a nested archive (Garmin's
+`UploadedFiles_*.zip`) is inflated into an anonymous temporary file, which
+the system removes even if the process is killed, never into memory.
 """
 
 from __future__ import annotations
@@ -11,10 +18,12 @@ from __future__ import annotations
 import csv
 import io
 import os
+import tempfile
 import zipfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
+from typing import IO
 
 from recovery.errors import FileRejected
 from recovery.model import ActivityHint
@@ -27,7 +36,10 @@ ARCHIVE_SUFFIXES = (".zip",)
 #: Names that operating systems and sync tools leave behind.
 JUNK_NAMES = {".ds_store", "thumbs.db", "desktop.ini"}
 MAX_ARCHIVE_DEPTH = 2  # a Garmin export nests zips one level deep
+#: All the members of one export together, as actually inflated (not as its directory claims).
 MAX_ARCHIVE_TOTAL_BYTES = 20 * 1024**3
+#: A nested archive, inflated to a temporary file (Garmin's parts are a few hundred MB each).
+MAX_NESTED_ARCHIVE_BYTES = 8 * 1024**3
 MAX_MEMBER_RATIO = 200
 
 
@@ -67,6 +79,30 @@ def iter_inputs(paths: list[str | Path]) -> Iterator[InputFile]:
             yield InputFile(str(path), lambda p=path: read_file(p))
 
 
+def iter_upload(label: str, stream: IO[bytes]) -> Iterator[InputFile]:
+    """The activity files in one uploaded file: itself, or the members of an export zip.
+
+    `stream` is the upload as the web server spooled it (seekable); it is
+    read where it is, never copied to a folder of its own.
+    """
+    if zipfile.is_zipfile(stream):
+        stream.seek(0)
+        yield from _archive(label, lambda: zipfile.ZipFile(stream), depth=1)
+        return
+    stream.seek(0)
+    name = label.rsplit("/", 1)[-1]
+    yield InputFile(label, lambda: _read_capped(stream, name))
+
+
+def _read_capped(stream: IO[bytes], name: str) -> bytes:
+    from recovery.parsers import too_big
+
+    data = stream.read(MAX_FILE_BYTES + 1)
+    if len(data) > MAX_FILE_BYTES:
+        raise too_big(name, len(data))
+    return data
+
+
 def _walk(folder: Path) -> Iterator[InputFile]:
     seen: set[tuple[int, int]] = set()  # (device, inode): symlink loops end here
     for root, dirs, files in os.walk(folder, followlinks=True):
@@ -90,12 +126,12 @@ def _walk(folder: Path) -> Iterator[InputFile]:
 def _archive(label: str, opener: Callable[[], zipfile.ZipFile], depth: int) -> Iterator[InputFile]:
     try:
         archive = opener()
-    except (zipfile.BadZipFile, OSError) as exc:
+    except (zipfile.BadZipFile, OSError, ValueError, EOFError) as exc:
         name = label.rsplit("/", 1)[-1]
         yield InputFile(label, _raiser(FileRejected(name, f"is not a readable zip archive ({exc})")))
         return
     with archive:
-        total = 0
+        budget = _Budget()
         hints = strava_hints(archive)
         for info in archive.infolist():
             if info.is_dir():
@@ -112,34 +148,44 @@ def _archive(label: str, opener: Callable[[], zipfile.ZipFile], depth: int) -> I
             nested = is_archive(info.filename) and depth < MAX_ARCHIVE_DEPTH
             if not (is_candidate(info.filename) or nested):
                 continue
-            total += info.file_size
+            limit = MAX_NESTED_ARCHIVE_BYTES if nested else MAX_FILE_BYTES
             if (
-                total > MAX_ARCHIVE_TOTAL_BYTES
-                or info.file_size > MAX_FILE_BYTES * (4 if nested else 1)
+                budget.spent > MAX_ARCHIVE_TOTAL_BYTES
+                or info.file_size > limit
                 or (info.compress_size and info.file_size / info.compress_size > MAX_MEMBER_RATIO)
             ):
-                yield InputFile(
-                    member_label,
-                    _raiser(
-                        FileRejected(
-                            short, "unpacks to far more data than any activity holds; refused as a possible zip bomb"
-                        )
-                    ),
-                )
+                yield InputFile(member_label, _raiser(_bomb(short)))
                 continue
             if nested:
                 try:
-                    data = _read_member(archive, info, short)
+                    spooled = _spool_member(archive, info, short, budget)
                 except FileRejected as problem:
                     yield InputFile(member_label, _raiser(problem))
                     continue
-                yield from _archive(member_label, lambda d=data: zipfile.ZipFile(io.BytesIO(d)), depth + 1)
+                with spooled:
+                    yield from _archive(member_label, lambda f=spooled: zipfile.ZipFile(f), depth + 1)
                 continue
             yield InputFile(
                 member_label,
-                lambda a=archive, i=info, s=short: _read_member(a, i, s),
+                lambda a=archive, i=info, s=short: _read_member(a, i, s, budget),
                 hints.get(_index_key(info.filename)),
             )
+
+
+class _Budget:
+    """The bytes an archive's members really inflated to, so far."""
+
+    def __init__(self) -> None:
+        self.spent = 0
+
+    def take(self, size: int, short: str) -> None:
+        self.spent += size
+        if self.spent > MAX_ARCHIVE_TOTAL_BYTES:
+            raise _bomb(short)
+
+
+def _bomb(short: str) -> FileRejected:
+    return FileRejected(short, "unpacks to far more data than any activity holds; refused as a possible zip bomb")
 
 
 MAX_INDEX_BYTES = 64 * 1024 * 1024
@@ -176,17 +222,50 @@ def _index_key(filename: str) -> str:
     return "/".join(parts[-2:]).lower()
 
 
-def _read_member(archive: zipfile.ZipFile, info: zipfile.ZipInfo, short: str) -> bytes:
+def _read_member(archive: zipfile.ZipFile, info: zipfile.ZipInfo, short: str, budget: _Budget) -> bytes:
     """Read one member, trusting nothing the zip's directory claims about its size."""
-    limit = MAX_FILE_BYTES * 4
     try:
         with archive.open(info) as handle:
-            data = handle.read(limit + 1)
-    except (zipfile.BadZipFile, OSError, EOFError, NotImplementedError) as exc:
+            data = handle.read(MAX_FILE_BYTES + 1)
+    except (zipfile.BadZipFile, OSError, EOFError, NotImplementedError, ValueError, RuntimeError) as exc:
         raise FileRejected(short, f"could not be read from the archive ({exc})") from exc
-    if len(data) > limit:
-        raise FileRejected(short, "unpacks to far more data than any activity holds; refused as a possible zip bomb")
+    if len(data) > MAX_FILE_BYTES:
+        raise _bomb(short)
+    budget.take(len(data), short)
     return data
+
+
+def _spool_member(archive: zipfile.ZipFile, info: zipfile.ZipInfo, short: str, budget: _Budget) -> IO[bytes]:
+    """Inflate a nested archive into an anonymous temporary file (gone when closed, or if we are killed)."""
+    spooled = tempfile.TemporaryFile(prefix="recovery-nested-")  # noqa: SIM115 (closed by the caller, or here)
+    try:
+        with archive.open(info) as handle:
+            copied = _copy_capped(handle, spooled, MAX_NESTED_ARCHIVE_BYTES)
+    except (zipfile.BadZipFile, OSError, EOFError, NotImplementedError, ValueError, RuntimeError) as exc:
+        spooled.close()
+        raise FileRejected(short, f"could not be read from the archive ({exc})") from exc
+    if copied > MAX_NESTED_ARCHIVE_BYTES:
+        spooled.close()
+        raise _bomb(short)
+    try:
+        budget.take(copied, short)
+    except FileRejected:
+        spooled.close()
+        raise
+    spooled.seek(0)
+    return spooled
+
+
+def _copy_capped(source: IO[bytes], target: IO[bytes], limit: int) -> int:
+    """Copy up to limit + 1 bytes; the count tells whether the source was bigger."""
+    copied = 0
+    while copied <= limit:
+        chunk = source.read(min(1024 * 1024, limit + 1 - copied))
+        if not chunk:
+            break
+        target.write(chunk)
+        copied += len(chunk)
+    return copied
 
 
 def _raiser(problem: Exception) -> Callable[[], bytes]:

@@ -110,10 +110,18 @@ class Run:
 
     @property
     def end_time_utc(self) -> datetime | None:
+        """Start plus the elapsed (else moving) time; None when that is no reachable moment.
+
+        The parsers bound every duration, but a Run can be built by hand:
+        an infinite, NaN or absurd span must not raise here.
+        """
         if self.start_time_utc is None:
             return None
         span = self.elapsed_s if self.elapsed_s is not None else self.moving_s
-        return self.start_time_utc + timedelta(seconds=span or 0.0)
+        try:
+            return self.start_time_utc + timedelta(seconds=span or 0.0)
+        except (OverflowError, ValueError, TypeError):
+            return None
 
     def replace(self, **changes: object) -> Run:
         return dataclasses.replace(self, **changes)

@@ -13,7 +13,7 @@ import json
 import os
 import re
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
@@ -24,6 +24,7 @@ from typing import Any
 import platformdirs
 from sqlalchemy import Connection, Engine, Row, Select, create_engine, event, func, select, text
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import InterfaceError, OperationalError
 
 from recovery import schema
 from recovery.classify import activity_span
@@ -44,6 +45,8 @@ _KEPT_RUNS = 12_000
 _WRITER = "recovery_writer"
 #: Any PostgreSQL advisory-lock key will do, as long as every writer uses the same.
 _PG_WRITER_LOCK = 0x52435652
+#: Seconds a PostgreSQL writer may sit idle inside its transaction (ours never pause for more than a moment).
+_PG_IDLE_WRITER_S = 60
 
 
 def default_database_url() -> str:
@@ -68,6 +71,57 @@ def normalise_url(url: str) -> str:
 
 class DatabaseTooOld(RuntimeError):
     """The SQLite library this Python was built with cannot run the migrations."""
+
+
+class StoreUnavailable(RuntimeError):
+    """The database cannot be opened or written at all (full disk, read-only, unreachable).
+
+    Not a problem with any one file: an import stops with this one sentence
+    and a watcher tries again later, rather than refusing file after file.
+    """
+
+
+def store_problem(exc: BaseException, url: str | None = None) -> StoreUnavailable:
+    """The runner's sentence for a database error that no file caused."""
+    text = str(getattr(exc, "orig", None) or exc).strip().split("\n")[0]
+    lowered = text.lower()
+    where = f" ({_safe_url(url)})" if url else ""
+    folder = _sqlite_folder(url)
+    if folder is not None and folder.is_dir() and not os.access(folder, os.W_OK):
+        lowered += " read-only"
+    if "full" in lowered or "no space" in lowered or "quota" in lowered:
+        return StoreUnavailable(
+            f"The database{where} could not be written: the disk is full. Free some space, then try again."
+        )
+    if "readonly" in lowered or "read-only" in lowered or "permission denied" in lowered:
+        return StoreUnavailable(
+            f"The database{where} could not be written: its file or folder is read-only. "
+            "Make it writable, or point RECOVERY_DATABASE_URL somewhere that is."
+        )
+    if "unable to open" in lowered or "connection" in lowered or "could not connect" in lowered:
+        return StoreUnavailable(f"The database{where} could not be reached ({text[:160]}).")
+    return StoreUnavailable(f"The database{where} could not be written ({text[:160]}).")
+
+
+def _safe_url(url: str) -> str:
+    """A URL fit to print (a SQLite file as its path), never with its password."""
+    try:
+        parsed = make_url(url)
+        if parsed.get_backend_name() == "sqlite" and parsed.database:
+            return parsed.database
+        return parsed.render_as_string(hide_password=True)
+    except Exception:
+        return "the configured database"
+
+
+def _sqlite_folder(url: str | None) -> Path | None:
+    try:
+        parsed = make_url(url) if url else None
+    except Exception:
+        return None
+    if parsed is None or parsed.get_backend_name() != "sqlite" or not parsed.database:
+        return None
+    return Path(parsed.database).parent if parsed.database != ":memory:" else None
 
 
 @dataclass(frozen=True)
@@ -160,13 +214,20 @@ class Store:
                 "the python.org builds have one), or PostgreSQL through RECOVERY_DATABASE_URL."
             )
         if self.is_sqlite and parsed.database and parsed.database != ":memory:":
-            Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+            try:
+                Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+            except OSError as exc:
+                raise store_problem(exc, self.url) from exc
         self.engine: Engine = create_engine(self.url, future=True)
         #: Runs read without samples, by (id, content_id); see `_runs_without_samples`.
         self._kept_runs: dict[tuple[int, str], Run] = {}
         if self.is_sqlite:
             _configure_sqlite(self.engine)
-        self.migrate()
+        try:
+            self.migrate()
+        except (OperationalError, InterfaceError) as exc:
+            self.engine.dispose()
+            raise store_problem(exc, self.url) from exc
 
     def close(self) -> None:
         self.engine.dispose()
@@ -235,6 +296,9 @@ class Store:
             conn.execution_options(**{_WRITER: True})
             with conn.begin():
                 if not self.is_sqlite:
+                    # A writer whose process died while something else still held its socket would keep
+                    # the lock for ever; the server ends a transaction left idle this long instead.
+                    conn.execute(text(f"SET LOCAL idle_in_transaction_session_timeout = '{_PG_IDLE_WRITER_S}s'"))
                     conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _PG_WRITER_LOCK})
                 yield conn
 
@@ -330,6 +394,7 @@ class Store:
 
     def add_folder(self, path: str, *, now: datetime) -> bool:
         """Watch a folder; False if it was already watched."""
+        path = clean_path(path)
         with self.writing() as w:
             t = schema.watched_folders
             if w.conn.scalar(select(t.c.id).where(t.c.path == path)) is not None:
@@ -338,6 +403,7 @@ class Store:
             return True
 
     def remove_folder(self, path: str) -> bool:
+        path = clean_path(path)
         with self.writing() as w:
             t = schema.watched_folders
             return w.conn.execute(t.delete().where(t.c.path == path)).rowcount > 0
@@ -456,24 +522,33 @@ class Store:
 
     # -- watchers' claims on files --------------------------------------------
 
-    def claim_file(self, seen: SeenFile, *, holder: str, now: datetime, until: datetime) -> bool:
-        """Claim a file for reading; False if the ledger already has it as it is, or another holder's claim runs.
+    def claim_file(
+        self,
+        seen: SeenFile,
+        *,
+        holder: str,
+        now: datetime,
+        until: datetime,
+        is_gone: Callable[[str], bool] = lambda holder: False,
+    ) -> str:
+        """Claim a file for reading: "claimed", or "seen" (the ledger has it as it is) or "busy" (another's claim runs).
 
         A claim ends with the transaction that stores the file (`Writer.mark_seen`),
-        or when `until` passes (its holder died).
+        with `release_file`, when `until` passes, or when `is_gone(holder)` says
+        its holder is no more (a watcher killed mid-file and restarted).
         """
         claims, ledger = schema.file_claims, schema.seen_files
         path = clean_path(seen.path)
         with self.writing() as w:
             known = w.conn.execute(select(ledger.c.size, ledger.c.mtime_ns).where(ledger.c.path == path)).first()
             if known is not None and tuple(known) == (seen.size, seen.mtime_ns):
-                return False
+                return "seen"
             claim = w.conn.execute(select(claims.c.holder, claims.c.until).where(claims.c.path == path)).first()
-            if claim is not None and claim.holder != holder and _aware(claim.until) > now:
-                return False
+            if claim is not None and claim.holder != holder and _aware(claim.until) > now and not is_gone(claim.holder):
+                return "busy"
             w.conn.execute(claims.delete().where(claims.c.path == path))
             w.conn.execute(claims.insert().values(path=path, holder=holder, until=_utc_naive(until)))
-            return True
+            return "claimed"
 
     def release_file(self, path: str, *, holder: str) -> None:
         claims = schema.file_claims

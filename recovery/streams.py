@@ -15,6 +15,8 @@ from array import array
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
+from recovery.bounds import MAX_DURATION_S, STREAM_LIMITS
+
 NAN = math.nan
 #: Column name -> array typecode. Positions need doubles (a float loses ~0.5 m).
 COLUMNS: dict[str, str] = {
@@ -28,6 +30,9 @@ COLUMNS: dict[str, str] = {
 }
 #: At most this many samples are kept per activity (a marathon at 1 Hz has ~15,000).
 MAX_SAMPLES = 3600
+_LAT, _LON = list(COLUMNS).index("lat"), list(COLUMNS).index("lon")
+#: Each column's bounds (recovery.bounds): a time more than a year from the start is no sample.
+_LIMITS = {"t": (-MAX_DURATION_S, MAX_DURATION_S), **STREAM_LIMITS}
 _MAGIC = b"RCS1"
 
 
@@ -60,13 +65,49 @@ class Streams:
         return Streams(**{k: tuple(v) for k, v in cols.items()})
 
 
-def from_rows(rows: Iterable[tuple[float, ...]]) -> Streams:
-    """Build streams from (t, distance, speed, hr, altitude, lat, lon) tuples."""
-    cols: list[list[float]] = [[] for _ in COLUMNS]
-    for row in rows:
-        for col, value in zip(cols, row, strict=True):
-            col.append(NAN if value is None else float(value))
+def from_rows(rows: Iterable[tuple[object, ...]]) -> Streams:
+    """Build streams from (t, distance, speed, hr, altitude, lat, lon) tuples, keeping only the plausible.
+
+    Every parser comes through here, so the bounds hold for every stream: a
+    row whose time is not finite or lies more than a year from the start is
+    dropped; a value that is not a finite number within its bound becomes
+    NaN, and so does a position missing its other half. Nothing computed
+    from the streams afterwards, nor `pack`'s float32 columns, meets inf.
+    Worked column by column, which costs little more than no checks at all.
+    """
+    table = list(zip(*rows, strict=True))
+    if not table:
+        return Streams()
+    if len(table) != len(COLUMNS):
+        raise ValueError(f"a sample row has {len(table)} values, not {len(COLUMNS)}")
+    cols = [_column(values, *_LIMITS[name]) for values, name in zip(table, COLUMNS, strict=True)]
+    t, lat, lon = cols[0], cols[_LAT], cols[_LON]
+    if any(x != x for x in t):  # NaN: no usable time
+        keep = [i for i, x in enumerate(t) if x == x]
+        cols = [[col[i] for i in keep] for col in cols]
+        t, lat, lon = cols[0], cols[_LAT], cols[_LON]
+    cols[_LAT] = [a if b == b else NAN for a, b in zip(lat, lon, strict=True)]
+    cols[_LON] = [b if a == a else NAN for a, b in zip(lat, lon, strict=True)]
     return Streams(*(tuple(c) for c in cols))
+
+
+def _column(values: Sequence[object], low: float, high: float) -> list[float]:
+    """Floats within [low, high], NaN for anything else (None, inf, NaN, out of bounds, text)."""
+    try:
+        return [NAN if v is None else (f if low <= (f := float(v)) <= high else NAN) for v in values]  # type: ignore[arg-type]
+    except (TypeError, ValueError, OverflowError):
+        return [_bounded(v, low, high) for v in values]
+
+
+def _bounded(value: object, low: float, high: float) -> float:
+    """`value` as a float within [low, high], else NaN."""
+    if value is None:
+        return NAN
+    try:
+        number = float(value)  # type: ignore[arg-type]
+    except (TypeError, ValueError, OverflowError):
+        return NAN
+    return number if low <= number <= high else NAN
 
 
 def downsample(streams: Streams, max_samples: int = MAX_SAMPLES) -> Streams:

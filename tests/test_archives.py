@@ -15,6 +15,7 @@ from click.testing import CliRunner
 from recovery.cli import cli
 from recovery.ingest import ingest_inputs
 from recovery.inputs import iter_inputs
+from recovery.isolation import ParsePool
 from recovery.store import Store
 from recovery.synthetic import make_run, to_fit
 from tests.conftest import NOW, zip_bytes
@@ -62,7 +63,7 @@ def garmin_export(shared_runs: Path, target: Path) -> Path:
 
 def test_a_strava_export_gives_names_and_types(sqlite_store: Store, shared_runs: Path, tmp_path: Path) -> None:
     archive = strava_export(shared_runs, tmp_path / "export_12345.zip")
-    outcomes = list(ingest_inputs(sqlite_store, iter_inputs([archive]), clock=lambda: NOW, workers=1))
+    outcomes = list(ingest_inputs(sqlite_store, iter_inputs([archive]), clock=lambda: NOW))
     assert [o.outcome for o in outcomes] == ["imported", "imported", "imported", "not_a_run", "not_a_run", "imported"]
     by_name = {s.run.name: s.run for s in sqlite_store.runs()}
     assert set(by_name) == {title for _, _, title in STRAVA_FILES.values()}
@@ -74,7 +75,9 @@ def test_a_strava_export_gives_names_and_types(sqlite_store: Store, shared_runs:
 
 def test_a_garmin_export_is_read_through_its_nested_zip(sqlite_store: Store, shared_runs: Path, tmp_path: Path) -> None:
     archive = garmin_export(shared_runs, tmp_path / "garmin.zip")
-    outcomes = [o.outcome for o in ingest_inputs(sqlite_store, iter_inputs([archive]), clock=lambda: NOW, workers=2)]
+    with ParsePool(2) as pool:  # parsed in worker processes, as `recovery import` does
+        imported = ingest_inputs(sqlite_store, iter_inputs([archive]), clock=lambda: NOW, parser=pool)
+        outcomes = [o.outcome for o in imported]
     assert sorted(outcomes) == ["imported", "imported", "not_a_run"]
     assert len(sqlite_store.runs(only_runs=True)) == 2
 
@@ -104,3 +107,15 @@ def test_hostile_archives_are_refused_with_a_sentence(tmp_path: Path, member: st
     refused = outcomes[Path(member).name]
     assert refused["outcome"] == "rejected" and expected in refused["message"]
     assert report["totals"] == {"imported": 1, "duplicate": 0, "not_a_run": 0, "rejected": 1}
+
+
+def test_a_nul_byte_in_a_strava_title_loses_no_run_on_either_database(store: Store, tmp_path: Path) -> None:
+    """PostgreSQL refuses NUL in text: the title is cleaned, and both runs of the export are stored."""
+    runs = {f"activities/{n}.fit": to_fit(make_run(n, NOW - timedelta(days=n), duration_s=600)) for n in (1, 2)}
+    index = "Activity ID,Activity Name,Activity Type,Filename\n"
+    index += "1,Morning\x00 run\x1b[31m,Run,activities/1.fit\n2,Evening run,Run,activities/2.fit\n"
+    archive = tmp_path / "export.zip"
+    archive.write_bytes(zip_bytes({**runs, "activities.csv": index.encode()}))
+    outcomes = [o.outcome for o in ingest_inputs(store, iter_inputs([archive]), clock=lambda: NOW)]
+    assert outcomes == ["imported", "imported"]
+    assert sorted(s.run.name for s in store.runs()) == ["Evening run", "Morning run[31m"]

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from recovery import parsers
 from recovery.errors import FileRejected, NotAnActivity
 from recovery.inputs import iter_inputs
 from recovery.parsers import MAX_FILE_BYTES, read_activity, read_path
@@ -132,3 +133,66 @@ def test_nested_garmin_export_zips_are_read(tmp_path: Path) -> None:
     outer.write_bytes(zip_bytes({"DI_CONNECT/DI-Connect-Uploaded-Files/UploadedFiles_0-_Part1.zip": inner}))
     runs = [read_activity(item.read(), item.label) for item in iter_inputs([outer])]
     assert len(runs) == 3 and all(r.is_run for r in runs)
+
+
+def _parser_raising(exc: BaseException):
+    def parse(data: bytes, name: str, content_id: str):
+        raise exc
+
+    return parse
+
+
+@pytest.mark.parametrize(
+    "exc, words",
+    [
+        (
+            ZeroDivisionError("float division by zero"),
+            "could not be read: the GPX data is damaged (ZeroDivisionError).",
+        ),
+        (OverflowError("date value out of range"), "could not be read: the GPX data is damaged (OverflowError)."),
+        (RecursionError("maximum recursion depth exceeded"), "(RecursionError)."),
+        (MemoryError(), "needs more memory to read than this machine allows."),
+    ],
+    ids=["any error", "overflow", "recursion", "memory"],
+)
+def test_whatever_a_parser_raises_becomes_one_sentence_naming_the_file(monkeypatch, exc, words) -> None:
+    """read_activity is the one boundary: no parser failure escapes it as a traceback."""
+    monkeypatch.setitem(parsers.PARSERS, "gpx", _parser_raising(exc))
+    with pytest.raises(FileRejected) as refused:
+        read_activity(to_gpx(RUN), "morning.gpx")
+    assert _sentence(refused, "morning.gpx").endswith(words)
+    assert refused.value.__cause__ is exc
+
+
+@pytest.mark.parametrize("exc", [KeyboardInterrupt(), SystemExit(3)], ids=["ctrl-c", "exit"])
+def test_ctrl_c_during_a_parse_is_not_mistaken_for_a_bad_file(monkeypatch, exc) -> None:
+    monkeypatch.setitem(parsers.PARSERS, "gpx", _parser_raising(exc))
+    with pytest.raises(type(exc)):
+        read_activity(to_gpx(RUN), "morning.gpx")
+
+
+def test_a_parser_error_with_a_position_says_the_line_and_column(monkeypatch) -> None:
+    from xml.etree.ElementTree import ParseError
+
+    error = ParseError("junk")
+    error.position = (12, 4)
+    monkeypatch.setitem(parsers.PARSERS, "tcx", _parser_raising(error))
+    with pytest.raises(FileRejected) as refused:
+        read_activity(to_tcx(RUN), "morning.tcx")
+    assert _sentence(refused, "morning.tcx").endswith("the TCX data is damaged at line 12, column 5 (ParseError).")
+
+
+def test_a_doctype_without_entities_is_refused_too() -> None:
+    data = to_tcx(RUN).replace(
+        b"<TrainingCenterDatabase", b"<!DOCTYPE TrainingCenterDatabase>\n<TrainingCenterDatabase", 1
+    )
+    with pytest.raises(FileRejected) as refused:
+        read_activity(data, "doctype.tcx")
+    assert "refused for safety" in _sentence(refused, "doctype.tcx")
+
+
+def test_a_control_character_in_a_name_is_not_printed_by_the_boundary_either(monkeypatch) -> None:
+    monkeypatch.setitem(parsers.PARSERS, "gpx", _parser_raising(ValueError("x")))
+    with pytest.raises(FileRejected) as refused:
+        read_activity(to_gpx(RUN), "bad\nname.gpx")
+    assert "\n" not in str(refused.value) and str(refused.value).startswith("bad?name.gpx")

@@ -7,6 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 
 from recovery.cli import cli
@@ -125,3 +126,17 @@ def test_a_python_with_too_old_a_sqlite_is_told_so_in_one_sentence(tmp_path: Pat
     assert code == 1
     assert "needs SQLite 3.35 or later, and this Python was built with SQLite 3.34.1" in out
     assert "Traceback" not in out and not (tmp_path / "db.sqlite3").exists()
+
+
+@pytest.mark.parametrize(
+    "path, sentence",
+    [
+        ("~nosuchuser/GARMIN", "~nosuchuser is not a user on this machine, so ~nosuchuser/GARMIN cannot be found."),
+        ("/media/GAR\x01MIN", "A folder path cannot contain control characters; type the path as it is."),
+    ],
+)
+def test_a_folder_that_cannot_be_watched_is_refused_in_one_sentence(tmp_path: Path, path: str, sentence: str) -> None:
+    code, out = run_cli("folders", "add", path, db=tmp_path / "db.sqlite3")
+    assert code == 2 and sentence in out and "Traceback" not in out
+    code, out = run_cli("watch", path, db=tmp_path / "db.sqlite3")
+    assert code == 2 and sentence in out

@@ -9,7 +9,7 @@ import pytest
 
 from recovery.ingest import ingest_bytes, ingest_inputs
 from recovery.inputs import iter_inputs
-from recovery.store import Store
+from recovery.store import SeenFile, Store, clean_path
 from recovery.synthetic import make_run, to_fit, to_gpx
 from tests.conftest import NOW
 
@@ -258,3 +258,27 @@ def test_a_run_replaced_while_the_history_is_read_comes_with_its_own_heart_rate_
         assert (seen.run.source_format, seen.heart) == ("gpx", None), "the copy as it was when the read began"
         (later,) = reader.runs_between(NOW - timedelta(days=7), NOW)
         assert later.run.source_format == "fit" and later.heart is not None
+
+
+def test_text_no_database_can_hold_is_cleaned_and_a_path_keeps_its_identity(store: Store) -> None:
+    """NUL, terminal escapes and undecodable file-name bytes never reach a text column as they are."""
+    odd = "/watch/run\udcff\x01.fit"  # a file name with a byte that is not UTF-8, as os.listdir gives it
+    store.log(odd, "rejected", "run\x00.fit could not be read\x1b[0m.", now=NOW)
+    entry = store.import_log()[0]
+    assert entry.message == "run.fit could not be read[0m."
+    assert entry.path == "/watch/run\\xff\x01.fit"
+    store.mark_seen(SeenFile(odd, 10, 20), now=NOW)
+    assert store.seen_files("/watch") == {clean_path(odd): (10, 20)}, "the ledger finds the file again"
+
+
+def test_a_file_claimed_by_one_watcher_is_left_alone_by_another_until_stored(store: Store) -> None:
+    seen = SeenFile("/watch/a.fit", 100, 5)
+    later = NOW + timedelta(minutes=2)
+    assert store.claim_file(seen, holder="one", now=NOW, until=later) == "claimed"
+    assert store.claim_file(seen, holder="two", now=NOW, until=later) == "busy"
+    assert store.claim_file(seen, holder="two", now=later, until=later) == "claimed", "an expired claim is void"
+    assert store.claim_file(seen, holder="three", now=NOW, until=later, is_gone=lambda h: h == "two") == "claimed"
+    with store.writing() as w:
+        w.mark_seen(seen, now=NOW)  # storing the file ends the claim
+    assert store.claim_file(seen, holder="two", now=NOW, until=later) == "seen"
+    assert store.claim_file(SeenFile("/watch/a.fit", 200, 6), holder="two", now=NOW, until=later) == "claimed"

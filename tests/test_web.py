@@ -20,12 +20,12 @@ from click.testing import CliRunner
 from flask import Flask
 from flask.testing import FlaskClient
 
+from recovery.access import set_password
 from recovery.cli import cli
 from recovery.ingest import ingest_bytes
 from recovery.store import Store
 from recovery.synthetic import demo_run, make_run, to_fit, to_gpx
 from recovery.web import create_app
-from recovery.web.auth import AttemptLimiter, set_password
 from tests.conftest import NOW
 
 PAGES = ("/", "/history", "/runs", "/imports", "/settings", "/timer/warmup", "/timer/strength")
@@ -202,15 +202,29 @@ def test_after_sign_in_the_next_page_is_never_another_site(db_url: str) -> None:
     app.extensions["recovery.store"].close()
 
 
-def test_wrong_passwords_are_limited_per_address() -> None:
-    limiter = AttemptLimiter(max_failures=5, window=timedelta(minutes=15))
+def test_wrong_passwords_are_limited_per_address_for_15_minutes(db_url: str) -> None:
+    clock = [NOW]
+    app = create_app({"DATABASE_URL": db_url, "CLOCK": lambda: clock[0], "LOGIN_REQUIRED": True})
+    set_password(store_of(app), "correct horse battery")
+    client = app.test_client()
+    token = csrf_token(client, "/login")
+
+    def attempt(password: str, address: str = "10.0.0.2") -> int:
+        data = {"csrf_token": token, "password": password}
+        return client.post("/login", data=data, environ_base={"REMOTE_ADDR": address}).status_code
+
     for minute in range(5):
-        assert limiter.wait("10.0.0.2", NOW + timedelta(minutes=minute)) is None
-        limiter.failed("10.0.0.2", NOW + timedelta(minutes=minute))
-    wait = limiter.wait("10.0.0.2", NOW + timedelta(minutes=5))
-    assert wait == timedelta(minutes=10)  # until the first failure is 15 minutes old
-    assert limiter.wait("10.0.0.3", NOW) is None  # another address is not punished
-    assert limiter.wait("10.0.0.2", NOW + timedelta(minutes=15)) is None
+        clock[0] = NOW + timedelta(minutes=minute)
+        assert attempt("guess") == 401
+    clock[0] = NOW + timedelta(minutes=5)
+    blocked = client.post("/login", data={"csrf_token": token, "password": "guess"},
+                          environ_base={"REMOTE_ADDR": "10.0.0.2"})  # fmt: skip
+    assert blocked.status_code == 429
+    assert "try again in 10 minutes" in blocked.get_data(as_text=True)  # until the first guess is 15 minutes old
+    assert attempt("guess", "10.0.0.3") == 401  # another address is not punished
+    clock[0] = NOW + timedelta(minutes=15, seconds=1)
+    assert attempt("correct horse battery") == 302
+    app.extensions["recovery.store"].close()
 
 
 def test_the_sixth_wrong_password_in_a_row_is_turned_away_even_if_right(db_url: str) -> None:

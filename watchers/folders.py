@@ -12,13 +12,26 @@ from pathlib import Path
 from recovery.store import Store
 
 
+class FolderRefused(ValueError):
+    """A folder path that cannot be watched; `str()` is the sentence to show."""
+
+
 def resolve(path: str | Path) -> str:
     """The folder as it is stored: '~' expanded, absolute, symbolic links followed."""
-    return str(Path(path).expanduser().resolve())
+    text = str(path)
+    if "\x00" in text or any(ord(c) < 32 for c in text):
+        raise FolderRefused("A folder path cannot contain control characters; type the path as it is.")
+    try:
+        return str(Path(text).expanduser().resolve())
+    except RuntimeError as exc:  # '~someone' for a user this machine does not have
+        user = text.split("/", 1)[0]
+        raise FolderRefused(f"{user} is not a user on this machine, so {text} cannot be found.") from exc
+    except (OSError, ValueError) as exc:
+        raise FolderRefused(f"{text} is not a usable folder path ({exc}).") from exc
 
 
 def watch_folder(store: Store, path: str | Path, *, now: datetime) -> str:
-    """Watch a folder; the sentence that tells the runner what happened."""
+    """Watch a folder; the sentence that tells the runner what happened (FolderRefused if it cannot be)."""
     folder = resolve(path)
     added = store.add_folder(folder, now=now)
     sentence = f"Now watching {folder}." if added else f"Already watching {folder}."
@@ -29,6 +42,12 @@ def watch_folder(store: Store, path: str | Path, *, now: datetime) -> str:
 
 def unwatch_folder(store: Store, path: str | Path) -> str | None:
     """Stop watching a folder, given as stored or as typed; the sentence, or None if it was not watched."""
-    if store.remove_folder(str(path)) or store.remove_folder(resolve(path)):
+    if store.remove_folder(str(path)):
+        return f"No longer watching {path}. The runs already imported stay."
+    try:
+        folder = resolve(path)
+    except FolderRefused:
+        return None
+    if store.remove_folder(folder):
         return f"No longer watching {path}. The runs already imported stay."
     return None

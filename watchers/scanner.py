@@ -11,20 +11,24 @@ is, and nothing here ever writes to the runner's folder.
 from __future__ import annotations
 
 import errno
+import logging
 import os
+import socket
 import time
 from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 
-from recovery.ingest import FileOutcome, ingest_bytes, ingest_inputs
+from recovery.ingest import FileOutcome, InProcess, Parser, ingest_bytes, ingest_inputs
 from recovery.inputs import is_archive, iter_inputs
 from recovery.parsers import MAX_FILE_BYTES
-from recovery.store import SeenFile, Store
+from recovery.store import SeenFile, Store, StoreUnavailable, clean_path
 from recovery.summary import summary_line
 from watchers import rules
+
+log = logging.getLogger(__name__)
 
 #: Seconds between the two looks that decide a new file has stopped changing.
 SETTLE_S = 0.5
@@ -33,6 +37,9 @@ FULL_SWEEP_EVERY = 15
 #: A folder modified less than this long before it was listed is listed again
 #: (FAT and exFAT, as on a watch's USB mount, keep times to 2 seconds).
 FOLDER_CLOCK_SLACK_S = 2.5
+#: How long a claim on a file keeps other watchers of the folder off it (longer for a big export).
+CLAIM_S = 120.0
+CLAIM_BYTES_PER_S = 1024 * 1024
 
 
 @dataclass
@@ -52,6 +59,10 @@ class FolderScanner:
     clock: Callable[[], datetime]
     settle_s: float = SETTLE_S
     monotonic: Callable[[], float] = time.monotonic
+    #: Where files are parsed: `serve` and `watch` pass a ParsePool, so no file can take them down.
+    parser: Parser = field(default_factory=InProcess)
+    #: Who this scanner is, in the claims it takes (several watchers may share a folder).
+    holder: str = field(default_factory=lambda: f"{socket.gethostname()}:{os.getpid()}:{time.monotonic_ns()}")
     _known: dict[str, tuple[int, int]] | None = None
     _pending: dict[str, _Pending] = field(default_factory=dict)
     _available: bool | None = None
@@ -66,7 +77,7 @@ class FolderScanner:
         if not self._check_available(root):
             return []
         if self._known is None:
-            self._known = self.store.seen_files(str(self.folder))
+            self._known = self.store.seen_files(str(self.folder))  # keyed by clean_path
         self._scans += 1
         full = self._scans % FULL_SWEEP_EVERY == 1
         listed = dict(self._walk(root, full=full))
@@ -76,7 +87,7 @@ class FolderScanner:
                 listed[path] = st
             else:
                 self._pending.pop(path, None)
-        fresh = [(path, st) for path, st in listed.items() if self._known.get(path) != st]
+        fresh = [(path, st) for path, st in listed.items() if self._known.get(clean_path(path)) != st]
         if not fresh:
             return []
         now = self.monotonic()
@@ -98,10 +109,40 @@ class FolderScanner:
                     ready.append((path, st))
         outcomes = []
         for path, st in sorted(ready):
-            outcome = self._handle(path, st)
+            outcome = self._claimed(path, st)
             if outcome is not None:
                 outcomes.append(outcome)
         return outcomes
+
+    def _claimed(self, path: str, st: tuple[int, int]) -> FileOutcome | None:
+        """Handle one file if no other watcher has it, and never let it stop the files after it.
+
+        A database that cannot be written stops the scan (the next one tries
+        again); anything else that goes wrong with this file is said once,
+        logged, and the file marked seen so it is not retried until it changes.
+        """
+        seen = SeenFile(path, st[0], st[1])
+        moment = self.clock()
+        until = moment + timedelta(seconds=CLAIM_S + st[0] / CLAIM_BYTES_PER_S)
+        answer = self.store.claim_file(seen, holder=self.holder, now=moment, until=until, is_gone=holder_is_gone)
+        if answer == "seen":  # another watcher of this folder has done it
+            self._done(path, st)
+            return None
+        if answer == "busy":  # ... or is doing it now: look again next scan
+            return None
+        try:
+            return self._handle(path, st)
+        except StoreUnavailable:
+            raise
+        except Exception as exc:
+            log.exception("handling %s failed", path)
+            message = f"{Path(path).name} could not be imported ({type(exc).__name__}: {str(exc)[:120]})."
+            self.store.log(path, "rejected", message, now=self.clock())
+            self.store.mark_seen(SeenFile(path, st[0], st[1], outcome="rejected"), now=self.clock())
+            self._done(path, st)
+            return FileOutcome(path, "rejected", message)
+        finally:
+            self.store.release_file(path, holder=self.holder)
 
     # -- one file -------------------------------------------------------------
 
@@ -127,13 +168,14 @@ class FolderScanner:
                     self.store.log(path, "incomplete", message, now=self.clock())
                     return FileOutcome(path, "incomplete", message)
                 return None
-        outcome = ingest_bytes(self.store, data, path, now=self.clock(), seen=seen)
+        outcome = ingest_bytes(self.store, data, path, now=self.clock(), seen=seen, parser=self.parser)
         self._done(path, st)
         return outcome
 
     def _handle_archive(self, path: str, seen: SeenFile) -> FileOutcome:
         """A whole export dropped in the folder: import each member, then mark the zip seen."""
-        counts = Counter(o.outcome for o in ingest_inputs(self.store, iter_inputs([path]), clock=self.clock))
+        outcomes = ingest_inputs(self.store, iter_inputs([path]), clock=self.clock, parser=self.parser)
+        counts = Counter(o.outcome for o in outcomes)
         self.store.mark_seen(seen, now=self.clock())
         self._done(path, (seen.size, seen.mtime_ns))
         outcome = "imported" if counts["imported"] else "duplicate"
@@ -141,7 +183,7 @@ class FolderScanner:
 
     def _done(self, path: str, st: tuple[int, int]) -> None:
         assert self._known is not None
-        self._known[path] = st
+        self._known[clean_path(path)] = st
         self._pending.pop(path, None)
 
     # -- the folder -------------------------------------------------------------
@@ -193,7 +235,7 @@ class FolderScanner:
                             if entry.is_dir():
                                 if not rules.is_ignored_folder(name):
                                     subfolders.append(entry.path)
-                            elif entry.path in known or rules.is_watched_file(name):
+                            elif rules.is_watched_file(name) or clean_path(entry.path) in known:
                                 est = entry.stat()
                                 yield entry.path, (est.st_size, est.st_mtime_ns)
                         except OSError as exc:
@@ -232,6 +274,24 @@ class FolderScanner:
         self._problems.add((path, message))
         self.store.log(path, outcome, message, now=self.clock())
         return FileOutcome(path, outcome, message)
+
+
+def holder_is_gone(holder: str) -> bool:
+    """A claim taken on this machine by a process that no longer runs (killed mid-file) is void."""
+    host, _, rest = holder.partition(":")
+    pid_text = rest.partition(":")[0]
+    if host != socket.gethostname() or not pid_text.isdigit():
+        return False  # another machine's watcher (a shared database): only its claim's time ends it
+    pid = int(pid_text)
+    if pid == os.getpid():
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:
+        return False
+    return False
 
 
 class _Changed(Exception):

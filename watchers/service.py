@@ -19,8 +19,9 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.schedulers.base import BaseScheduler
 from apscheduler.schedulers.blocking import BlockingScheduler
 
-from recovery.ingest import FileOutcome
-from recovery.store import Store
+from recovery.ingest import FileOutcome, Parser
+from recovery.isolation import ParsePool
+from recovery.store import Store, StoreUnavailable
 from watchers.rules import DEFAULT_INTERVAL_S
 from watchers.scanner import FolderScanner
 
@@ -35,11 +36,12 @@ def schedule_folders(
     clock: Callable[[], datetime],
     interval_s: float = DEFAULT_INTERVAL_S,
     report: Callable[[FileOutcome], None] = lambda outcome: None,
+    parser: Parser,
 ) -> list[FolderScanner]:
     """Add one polling job per folder to `scheduler`; returns the scanners."""
     scanners = []
     for folder in folders:
-        scanner = FolderScanner(store, folder, clock)
+        scanner = FolderScanner(store, folder, clock, parser=parser)
         scanners.append(scanner)
         scheduler.add_job(
             _scan_job,
@@ -56,10 +58,17 @@ def schedule_folders(
     return scanners
 
 
+_said: set[str] = set()
+
+
 def _scan_job(scanner: FolderScanner, report: Callable[[FileOutcome], None]) -> None:
     try:
         for outcome in scanner.scan():
             report(outcome)
+    except StoreUnavailable as problem:  # said once, not at every interval
+        if str(problem) not in _said:
+            _said.add(str(problem))
+            log.error("%s Watching %s goes on and will import once it can.", problem, scanner.folder)
     except Exception:
         log.exception("scanning %s failed; will try again at the next interval", scanner.folder)
 
@@ -74,9 +83,10 @@ def watch_forever(
 ) -> None:
     """Watch in the foreground until interrupted (Ctrl-C or SIGTERM)."""
     scheduler = BlockingScheduler(job_defaults={"misfire_grace_time": None})
-    schedule_folders(scheduler, store, folders, clock=clock, interval_s=interval_s, report=report)
-    with contextlib.suppress(KeyboardInterrupt, SystemExit):
-        scheduler.start()
+    with ParsePool(1) as pool:
+        schedule_folders(scheduler, store, folders, clock=clock, interval_s=interval_s, report=report, parser=pool)
+        with contextlib.suppress(KeyboardInterrupt, SystemExit):
+            scheduler.start()
 
 
 #: How often `serve` looks for folders added or removed on the settings page.
@@ -90,9 +100,19 @@ class FolderSync:
     FOLDER_SYNC_S seconds, with no restart.
     """
 
-    def __init__(self, store: Store, *, clock: Callable[[], datetime], interval_s: float = DEFAULT_INTERVAL_S) -> None:
+    def __init__(
+        self,
+        store: Store,
+        *,
+        clock: Callable[[], datetime],
+        parser: Parser | None = None,
+        interval_s: float = DEFAULT_INTERVAL_S,
+    ) -> None:
         self.store = store
         self.clock = clock
+        #: The pool files are parsed in (its own, unless `serve` shares the upload page's).
+        self._own_pool = ParsePool(1) if parser is None else None
+        self.parser: Parser = parser or self._own_pool  # type: ignore[assignment]
         self.interval_s = interval_s
         self.scheduler = BackgroundScheduler(job_defaults={"misfire_grace_time": None})
         self.watched: set[str] = set()
@@ -105,6 +125,8 @@ class FolderSync:
 
     def stop(self) -> None:
         self.scheduler.shutdown(wait=False)
+        if self._own_pool is not None:
+            self._own_pool.close()
 
     def sync(self) -> None:
         wanted = set(self.store.folders())
@@ -114,7 +136,7 @@ class FolderSync:
         new = sorted(wanted - self.watched)
         if new:
             schedule_folders(self.scheduler, self.store, [Path(p) for p in new], clock=self.clock,
-                             interval_s=self.interval_s)  # fmt: skip
+                             interval_s=self.interval_s, parser=self.parser)  # fmt: skip
         self.watched = wanted
 
     def _sync_job(self) -> None:

@@ -125,13 +125,17 @@ class HeartTime:
 
 
 def heart_time(run: Run) -> HeartTime | None:
-    """Time at each heart rate from the samples; None with fewer than 10 usable readings."""
+    """Time at each heart rate from the samples; None with fewer than 10 usable readings.
+
+    A reading that is not a finite number is no reading (parsed streams are
+    already bounded; a hand-built Run may not be), so it cannot raise here.
+    """
     t, hr = run.streams.t, run.streams.hr
     seconds_at: dict[int, float] = {}
     count = 0
     for i in range(1, len(t)):
         dt = t[i] - t[i - 1]
-        if math.isnan(hr[i]) or not 0 < dt <= 30:
+        if not math.isfinite(hr[i]) or not 0 < dt <= 30:
             continue
         bpm = round(hr[i])
         seconds_at[bpm] = seconds_at.get(bpm, 0.0) + dt

@@ -10,9 +10,11 @@ import gzip
 import hashlib
 import zlib
 from pathlib import Path
+from xml.parsers import expat
 
+from recovery import bounds
 from recovery.classify import display_name, settle_sport
-from recovery.errors import FileRejected
+from recovery.errors import FileRejected, refusing
 from recovery.model import Run
 from recovery.parsers import fit, gpx, tcx
 
@@ -23,6 +25,8 @@ MAX_FILE_BYTES = 200 * 1024 * 1024
 #: A gzip file may not unpack to more than this, nor grow more than this ratio.
 MAX_UNPACKED_BYTES = MAX_FILE_BYTES
 MAX_GZIP_RATIO = 200
+#: XML nested deeper than this is refused before any library sees it: real TCX nests about 9 deep.
+MAX_XML_DEPTH = 64
 
 PARSERS = {"fit": fit.parse, "gpx": gpx.parse, "tcx": tcx.parse}
 
@@ -34,20 +38,34 @@ def content_id(data: bytes) -> str:
 def read_activity(data: bytes, name: str, *, known_id: str | None = None) -> Run:
     """Parse one file's bytes; raise FileProblem with one sentence on failure.
 
-    `known_id` is the bytes' sha256 when the caller has already computed it.
+    The one boundary: whatever a parser or a library under it raises
+    (fitdecode's assertions, an overflow on an absurd value, memory running
+    out) comes out as a FileRejected naming the file; and every run that
+    comes out has passed `bounds.check_run`. `known_id` is the bytes' sha256
+    when the caller has already computed it.
     """
     name = display_name(name)
     if not data:
         raise FileRejected(name, "is empty (0 bytes): nothing was recorded or the copy did not finish")
     if len(data) > MAX_FILE_BYTES:
         raise too_big(name, len(data))
-    cid = known_id or content_id(data)
-    body = gunzip_if_needed(data, name)
-    fmt = sniff_format(body, name)
-    if fmt in ("gpx", "tcx"):
-        refuse_xml_declarations(body, name)
-    run = PARSERS[fmt](body, name, cid)
-    return settle_sport(run)
+    with refusing(name, "the file is damaged"):
+        cid = known_id or content_id(data)
+        body = gunzip_if_needed(data, name)
+        fmt = sniff_format(body, name)
+    with refusing(name, f"the {fmt.upper()} data is damaged", _xml_place):
+        if fmt in ("gpx", "tcx"):
+            check_xml(body.decode("utf-8-sig", errors="replace") if fmt == "gpx" else body, name)
+        run = PARSERS[fmt](body, name, cid)
+        return settle_sport(bounds.check_run(run, name))
+
+
+def _xml_place(exc: Exception) -> str:
+    """Where in the XML a parser stopped, when its error says (ElementTree's `position`)."""
+    position = getattr(exc, "position", None)
+    if isinstance(position, tuple) and len(position) == 2:
+        return f"at line {position[0]}, column {position[1] + 1}"
+    return ""
 
 
 def too_big(name: str, size: int) -> FileRejected:
@@ -107,23 +125,43 @@ def sniff_format(data: bytes, name: str) -> str:
     raise FileRejected(name, "is not an activity file: it is neither FIT, GPX nor TCX")
 
 
-def refuse_xml_declarations(data: bytes, name: str) -> None:
-    """Refuse DTDs and entities: real GPX/TCX never use them, attacks always do.
+def check_xml(document: bytes | str, name: str) -> None:
+    """One pass of expat over the whole document before any XML library builds a tree.
 
-    Any document carrying a DOCTYPE goes through defusedxml, which raises on
-    entity declarations and external references before anything expands.
+    Refuses a DOCTYPE or entity declaration (real GPX/TCX never use them,
+    attacks always do), nesting deeper than MAX_XML_DEPTH (gpxpy copies
+    extensions recursively and would overflow the C stack), and anything
+    not well-formed, with its line and column. expat is iterative, so no
+    depth can overflow it. GPX is checked as the text gpxpy will be given.
     """
-    lowered = data[:65536].lower()
-    if b"<!doctype" not in lowered and b"<!entity" not in data.lower():
-        return
-    import defusedxml.ElementTree as SafeET
-    from defusedxml import DefusedXmlException
+    parser = expat.ParserCreate()
+    depth = 0
 
+    def start(_tag: str, _attributes: dict[str, str]) -> None:
+        nonlocal depth
+        depth += 1
+        if depth > MAX_XML_DEPTH:
+            raise FileRejected(
+                name,
+                f"nests its XML more than {MAX_XML_DEPTH} levels deep (activity files need about 10); "
+                "refused for safety",
+            )
+
+    def end(_tag: str) -> None:
+        nonlocal depth
+        depth -= 1
+
+    def declaration(*_args: object) -> None:
+        raise FileRejected(name, "declares a DTD or XML entities, which activity files never need; refused for safety")
+
+    parser.StartElementHandler = start
+    parser.EndElementHandler = end
+    parser.StartDoctypeDeclHandler = declaration
+    parser.EntityDeclHandler = declaration
     try:
-        SafeET.fromstring(data, forbid_dtd=True)
-    except DefusedXmlException as exc:
+        parser.Parse(document, True)
+    except expat.ExpatError as exc:
+        reason = expat.errors.messages.get(exc.code, "not well-formed")
         raise FileRejected(
-            name, "declares a DTD or XML entities, which activity files never need; refused for safety"
+            name, f"is not well-formed XML ({reason} at line {exc.lineno}, column {exc.offset + 1})"
         ) from exc
-    except Exception as exc:
-        raise FileRejected(name, f"is not well-formed XML ({str(exc)[:120]})") from exc

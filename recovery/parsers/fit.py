@@ -18,8 +18,9 @@ from typing import Any
 
 import fitdecode
 
+from recovery import bounds
 from recovery.classify import normalise_sport
-from recovery.errors import FileRejected, NotAnActivity
+from recovery.errors import FileRejected, NotAnActivity, refusing
 from recovery.model import FOOT_SPORTS, Lap, Leg, Run
 from recovery.parsers import samples
 from recovery.streams import downsample, from_rows
@@ -114,18 +115,20 @@ class DecodedFit:
     warnings: list[str] = field(default_factory=list)
 
 
-def decode(data: bytes) -> DecodedFit:
+def decode(data: bytes, stream: io.BytesIO | None = None) -> DecodedFit:
     """Decode FIT bytes (chained files included) into native-field dicts.
 
     Raises fitdecode's errors for data that cannot be read; a wrong CRC or an
-    odd field size only adds a warning, as fitdecode itself does.
+    odd field size only adds a warning, as fitdecode itself does. `stream`,
+    when given, is the BytesIO over `data` the decoder reads, so the caller
+    can say how far it got.
     """
     out = DecodedFit()
     records = out.records
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         reader = fitdecode.FitReader(
-            io.BytesIO(data),
+            stream if stream is not None else io.BytesIO(data),
             check_crc=fitdecode.CrcCheck.DISABLED,  # checked once by checksum_warnings
             error_handling=fitdecode.ErrorHandling.WARN,
         )
@@ -172,9 +175,22 @@ def decode(data: bytes) -> DecodedFit:
 
 
 def parse(data: bytes, name: str, content_id: str) -> Run:
-    """Read a FIT file into a Run, or say in one sentence why it is not one."""
+    """Read a FIT file into a Run, or say in one sentence why it is not one.
+
+    fitdecode can fail on damaged bytes in ways it does not foresee itself
+    (an AssertionError in its reader, a TypeError in a processor); those are
+    refused with the byte offset it had reached.
+    """
+    stream = io.BytesIO(data)
+    with refusing(name, "the FIT data is damaged", lambda _exc: f"at byte {stream.tell()}"):
+        fit = _decode(data, stream, name)
+    return _build_run(fit, name, content_id)
+
+
+def _decode(data: bytes, stream: io.BytesIO, name: str) -> DecodedFit:
+    """`decode`, with fitdecode's own errors said in plain words."""
     try:
-        fit = decode(data)
+        return decode(data, stream)
     except fitdecode.FitHeaderError as exc:
         raise FileRejected(name, f"is not a readable FIT file: its header is damaged ({exc})") from exc
     except fitdecode.FitEOFError as exc:
@@ -183,7 +199,6 @@ def parse(data: bytes, name: str, content_id: str) -> Run:
         ) from exc
     except (fitdecode.FitError, ValueError, KeyError, IndexError, struct.error) as exc:
         raise FileRejected(name, f"is a damaged FIT file that cannot be decoded ({_short(exc)})") from exc
-    return _build_run(fit, name, content_id)
 
 
 def _short(exc: Exception) -> str:
@@ -200,14 +215,14 @@ def _build_run(fit: DecodedFit, name: str, content_id: str) -> Run:
         what = _NOT_ACTIVITY.get(str(kind), f"a FIT file of type '{kind}'")
         raise NotAnActivity(name, f"is {what}, not a recorded activity")
 
-    timed = [r for r in fit.records if r[0] is not None]
+    timed = [r for r in fit.records if _is_time(r[0])]
     if not fit.sessions and not timed:
         raise NotAnActivity(name, "records no activity: it has no sessions, laps or timed samples")
 
     first = fit.sessions[0] if fit.sessions else {}
     origin = first.get("start_time")
-    if origin is None:
-        origin = timed[0][0] if timed else None
+    if not _is_time(origin):
+        origin = _first_plausible(timed)
     if origin is None:
         raise NotAnActivity(name, "records no start time, so it cannot be placed in your history")
 
@@ -236,9 +251,8 @@ def _build_run(fit: DecodedFit, name: str, content_id: str) -> Run:
         t = offset(ts)
         if t is None:
             continue
-        la = lat * SEMICIRCLE_TO_DEG if lat is not None else None
-        lo = lon * SEMICIRCLE_TO_DEG if lon is not None else None
-        if la is not None and (abs(la) > 90 or lo is None or abs(lo) > 180):
+        la, lo = _degrees(lat), _degrees(lon)
+        if not bounds.is_position(la, lo):
             la = lo = None
         rows.append((t, dist, speed, hr or None, alt, la, lo))
     rows.sort(key=lambda r: r[0])
@@ -272,7 +286,7 @@ def _build_run(fit: DecodedFit, name: str, content_id: str) -> Run:
     cadence = _cadence_spm(first, sport) if len(legs) <= 1 else None
 
     utc_offset = _utc_offset(fit)
-    if elapsed is not None and elapsed > 7 * 86400:
+    if elapsed is not None and 7 * 86400 < elapsed <= bounds.MAX_DURATION_S:
         file_warnings.append(
             f"The file says this activity lasted {elapsed / 86400:.0f} days; the watch was probably left recording."
         )
@@ -315,8 +329,31 @@ def _local_start_from_relative(fit: DecodedFit, origin: int) -> datetime | None:
     for act in fit.activities:
         local, ts = act.get("local_timestamp"), act.get("timestamp")
         if isinstance(local, datetime) and isinstance(ts, int):
-            return (local - timedelta(seconds=ts - origin)).replace(tzinfo=None)
+            try:
+                return (local - timedelta(seconds=ts - origin)).replace(tzinfo=None)
+            except OverflowError:  # a power-on count reaching before year 1
+                return None
     return None
+
+
+def _is_time(value: Any) -> bool:
+    """A FIT timestamp: a date, or (old watches) an int count of seconds since power-on."""
+    return isinstance(value, datetime) or (isinstance(value, int) and not isinstance(value, bool))
+
+
+def _first_plausible(timed: list[tuple[Any, ...]]) -> Any:
+    """The first record's time, skipping dates no watch could have recorded (a stray year 9999)."""
+    dated = [r[0] for r in timed if isinstance(r[0], datetime)]
+    keep = bounds.plausible_times(dated)
+    for moment, ok in zip(dated, keep, strict=True):
+        if ok:
+            return moment
+    return timed[0][0] if timed else None
+
+
+def _degrees(semicircles: Any) -> float | None:
+    value = bounds.finite(semicircles)
+    return None if value is None else value * SEMICIRCLE_TO_DEG
 
 
 def _sport_labels(fit: DecodedFit) -> tuple[str | None, str | None]:
@@ -377,7 +414,7 @@ def _sum(values: Any) -> float | None:
 
 
 def _max(values: Any) -> int | None:
-    present = [int(v) for v in values if isinstance(v, int | float) and v]
+    present = [int(v) for v in values if isinstance(v, int | float) and v and math.isfinite(v)]
     return max(present) if present else None
 
 
@@ -398,7 +435,8 @@ def _cadence_spm(session: dict[str, Any], sport: str) -> int | None:
     if not cadence:
         return None
     fraction = session.get("avg_fractional_cadence") or 0.0
-    return round((float(cadence) + float(fraction)) * 2)
+    steps = (bounds.finite(cadence) or 0.0) + (bounds.finite(fraction) or 0.0)
+    return round(steps * 2) if steps and math.isfinite(steps * 2) else None
 
 
 def _last_distance(full: Any) -> float | None:

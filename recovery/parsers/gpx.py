@@ -1,6 +1,6 @@
 """GPX, the XML track format phone apps, Strava and Garmin Connect export.
 
-gpxpy reads the XML (after the shared safety check in `xmlsafe`); heart rate
+gpxpy reads the XML (after the shared safety check, `recovery.parsers.check_xml`); heart rate
 and cadence come from whichever extension namespace the app used.
 """
 
@@ -10,8 +10,10 @@ import math
 from datetime import UTC, datetime
 
 import gpxpy
+import gpxpy.geo
 import gpxpy.gpx
 
+from recovery import bounds
 from recovery.classify import normalise_sport
 from recovery.errors import FileRejected, NotAnActivity
 from recovery.model import Run
@@ -46,26 +48,28 @@ def parse(data: bytes, name: str, content_id: str) -> Run:
         raise NotAnActivity(
             name, "has no times on its points: it looks like a route drawn on a map, not a recorded activity"
         )
-
-    origin = min(_utc(p.time) for p in timed)
+    when = _plausible_times(timed, name)
+    origin = min(when.values())
     rows = []
     running = 0.0  # along the track, not counting the jump between segments
     recorded = 0.0  # time within segments: a new segment means the recording paused
     for track in gpx.tracks:
         for seg in track.segments:
-            prev = None
-            seg_times = [_utc(p.time) for p in seg.points if p.time is not None]
+            prev: gpxpy.gpx.GPXTrackPoint | None = None
+            seg_times = [when[id(p)] for p in seg.points if id(p) in when]
             if seg_times:
                 recorded += (max(seg_times) - min(seg_times)).total_seconds()
             for p in seg.points:
-                if prev is not None:
-                    running += samples.haversine_m(prev.latitude, prev.longitude, p.latitude, p.longitude)
-                prev = p
-                if p.time is None:
+                if bounds.is_position(p.latitude, p.longitude):
+                    if prev is not None:
+                        running += samples.haversine_m(prev.latitude, prev.longitude, p.latitude, p.longitude)
+                    prev = p
+                moment = when.get(id(p))
+                if moment is None:
                     continue
                 hr = _extension_value(p, _HR_TAGS)
                 rows.append(
-                    ((_utc(p.time) - origin).total_seconds(), running, None, hr, p.elevation, p.latitude, p.longitude)
+                    ((moment - origin).total_seconds(), running, None, hr, p.elevation, p.latitude, p.longitude)
                 )
     # Some apps write points slightly out of time order; sort them, keeping
     # the distance along the track monotonic.
@@ -85,7 +89,7 @@ def parse(data: bytes, name: str, content_id: str) -> Run:
 
     elapsed = recorded
     moving = samples.moving_time(full.t, full.distance)
-    distance = gpx.length_2d()
+    distance = _length(gpx, when)
     ascent, descent = samples.ascent_descent(full.altitude)
     avg_hr, max_hr = samples.heart_rate_summary(full.hr)
     label = next((t.type for t in gpx.tracks if t.type), "") or ""
@@ -94,6 +98,8 @@ def parse(data: bytes, name: str, content_id: str) -> Run:
         warnings.append(f"The file's dates look wrong (it starts in {origin.year}).")
     if len(timed) < len(points):
         warnings.append(f"Only {len(timed)} of its {len(points)} points have a time.")
+    if len(when) < len(timed):
+        warnings.append(f"{len(timed) - len(when)} of its points carry impossible times and were left out.")
     span = full.t[-1] - full.t[0] if len(full) >= 2 else 0.0
     if span > elapsed + 60:
         warnings.append(
@@ -126,20 +132,60 @@ def _segments(gpx: gpxpy.gpx.GPX) -> int:
     return sum(1 for track in gpx.tracks for seg in track.segments if seg.points)
 
 
-def _utc(moment: datetime) -> datetime:
-    if moment.tzinfo is None:
-        return moment.replace(tzinfo=UTC)
-    return moment.astimezone(UTC)
+def _utc(moment: datetime) -> datetime | None:
+    """The moment in UTC; None when it cannot be (year 1 at +05:00 lies before any datetime)."""
+    try:
+        if moment.tzinfo is None:
+            return moment.replace(tzinfo=UTC)
+        return moment.astimezone(UTC)
+    except (OverflowError, ValueError):
+        return None
+
+
+def _plausible_times(timed: list[gpxpy.gpx.GPXTrackPoint], name: str) -> dict[int, datetime]:
+    """Each timed point's UTC time, by id, leaving out the impossible (a stray year 9999).
+
+    Refuses the file when no point has a time a watch could have recorded.
+    """
+    moments = [_utc(p.time) for p in timed if p.time is not None]
+    keep = bounds.plausible_times(moments)
+    when = {id(p): m for p, m, ok in zip(timed, moments, keep, strict=True) if ok and m is not None}
+    if not when:
+        raise bounds.impossible_start(name, min((m for m in moments if m is not None), default=None))
+    return when
+
+
+def _length(gpx: gpxpy.gpx.GPX, when: dict[int, datetime]) -> float:
+    """gpxpy's 2D length (the figure its users know), over the points with a finite position.
+
+    An infinite or NaN coordinate would make gpxpy raise or answer NaN, so
+    those points are left out, as are points stamped with an impossible
+    time (a glitch, not a place visited). Finite positions beyond ±90/±180 are still
+    measured, as gpxpy does: a real OpenTracks file encodes its pauses that
+    way and the manifest holds gpxpy's figure for it (see bounds.MAX_DISTANCE_M).
+    """
+    total = 0.0
+    for track in gpx.tracks:
+        for seg in track.segments:
+            located = [p for p in seg.points if _finite_position(p) and (p.time is None or id(p) in when)]
+            total += gpxpy.geo.length_2d(located) or 0.0
+    return total
+
+
+def _finite_position(point: gpxpy.gpx.GPXTrackPoint) -> bool:
+    return bounds.finite(point.latitude) is not None and bounds.finite(point.longitude) is not None
 
 
 def _extension_value(point: gpxpy.gpx.GPXTrackPoint, tags: set[str]) -> float | None:
     """Find e.g. <gpxtpx:hr> in any namespace, however deeply the app nested it."""
     for ext in point.extensions:
         for element in ext.iter():
+            if not isinstance(element.tag, str):
+                continue
             tag = element.tag.rsplit("}", 1)[-1].rsplit(":", 1)[-1].lower()
             if tag in tags and element.text:
                 try:
-                    return float(element.text)
+                    return bounds.finite(float(element.text))  # "inf" and "nan" parse, and are no reading
                 except ValueError:
                     return None
     return None

@@ -9,6 +9,8 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 
+from recovery.bounds import MAX_HR, MIN_HR, finite
+
 EARTH_RADIUS_M = 6_371_008.8
 #: A gap between samples longer than this is a pause, not movement.
 MAX_MOVING_GAP_S = 30.0
@@ -92,17 +94,23 @@ def ascent_descent(altitude: Sequence[float]) -> tuple[float | None, float | Non
 
 def heart_rate_summary(hr: Sequence[float]) -> tuple[int | None, int | None]:
     """Average and maximum of the real heart-rate values (0 means no sensor)."""
-    values = [h for h in hr if not math.isnan(h) and 20 <= h <= 250]
+    values = [h for h in hr if MIN_HR <= h <= MAX_HR]  # NaN and inf fail the comparison
     if not values:
         return None, None
     return round(sum(values) / len(values)), round(max(values))
 
 
 def weighted_mean(pairs: list[tuple[float, float]]) -> int | None:
-    """Mean of (value, weight) pairs, rounded; plain mean when no weight is known."""
-    if not pairs:
+    """Mean of (value, weight) pairs, rounded; plain mean when no weight is known.
+
+    Pairs whose value or weight is not a finite number are left out, and a
+    mean that overflows is no mean (None): a damaged lap must not raise.
+    """
+    usable = [(float(v), float(w)) for v, w in pairs if finite(v) is not None and finite(w) is not None]
+    if not usable:
         return None
-    weight = sum(w for _, w in pairs)
-    if weight <= 0:
-        return round(sum(v for v, _ in pairs) / len(pairs))
-    return round(sum(v * w for v, w in pairs) / weight)
+    weighted = [(v, w) for v, w in usable if w > 0]
+    weight = sum(w for _, w in weighted)
+    plain = not weighted or weight <= 0
+    mean = sum(v for v, _ in usable) / len(usable) if plain else sum(v * w for v, w in weighted) / weight
+    return round(mean) if math.isfinite(mean) else None

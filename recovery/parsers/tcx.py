@@ -13,6 +13,7 @@ from xml.etree.ElementTree import Element, ParseError
 import defusedxml.ElementTree as SafeET
 from defusedxml import DefusedXmlException
 
+from recovery import bounds
 from recovery.classify import normalise_sport
 from recovery.errors import FileRejected, NotAnActivity
 from recovery.model import FOOT_SPORTS, Lap, Leg, Run
@@ -40,9 +41,10 @@ def _text(element: Element, *path: str) -> str | None:
 
 
 def _number(element: Element, *path: str) -> float | None:
+    """The finite number at `path`, or None ("inf", "nan" and "1e999" parse, and are no reading)."""
     text = _text(element, *path)
     try:
-        return float(text) if text is not None else None
+        return bounds.finite(float(text)) if text is not None else None
     except ValueError:
         return None
 
@@ -52,11 +54,11 @@ def _time(text: str | None) -> datetime | None:
         return None
     try:
         moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
-    except ValueError:
+        if moment.tzinfo is None:
+            return moment.replace(tzinfo=UTC)
+        return moment.astimezone(UTC)
+    except (ValueError, OverflowError):  # not a time, or one no datetime can hold in UTC
         return None
-    if moment.tzinfo is None:
-        return moment.replace(tzinfo=UTC)
-    return moment.astimezone(UTC)
 
 
 def parse(data: bytes, name: str, content_id: str) -> Run:
@@ -124,7 +126,7 @@ def parse(data: bytes, name: str, content_id: str) -> Run:
                 if _local(point.tag) == "Trackpoint":
                     rows.append(_trackpoint(point))
         lap_hr.extend(leg_hr)
-        leg_times = [r[0] for r in rows[leg_rows_from:] if r[0] is not None]
+        leg_times = _plausible([r[0] for r in rows[leg_rows_from:]])
         leg_elapsed = leg_time
         if leg_start is not None and leg_times:
             leg_elapsed = max(leg_time, (max(leg_times) - leg_start).total_seconds())
@@ -144,15 +146,12 @@ def parse(data: bytes, name: str, content_id: str) -> Run:
         activity.clear()
 
     if origin is None:
-        times = [r[0] for r in rows if r[0] is not None]
+        times = _plausible([r[0] for r in rows])
         origin = min(times) if times else None
     if origin is None:
         raise NotAnActivity(name, "records no start time, so it cannot be placed in your history")
 
-    timed = sorted(
-        ((t - origin).total_seconds(), d, s, h, a, la, lo) for t, d, s, h, a, la, lo in rows if t is not None
-    )
-    full = from_rows(timed)
+    full = from_rows(_timed_rows(rows, origin))
     moving = sum(leg.moving_s or 0.0 for leg in legs) if laps else samples.moving_time(full.t, full.distance)
     distance = sum(leg.distance_m or 0.0 for leg in legs) if laps else None
     if not distance and full.has("distance"):
@@ -189,6 +188,25 @@ def parse(data: bytes, name: str, content_id: str) -> Run:
     )
 
 
+def _plausible(times: list[datetime | None]) -> list[datetime]:
+    """The times a watch could have recorded, dropping a stray year 9999 among them."""
+    return [t for t, ok in zip(times, bounds.plausible_times(times), strict=True) if ok and t is not None]
+
+
+def _timed_rows(rows: list[tuple], origin: datetime) -> list[tuple]:
+    """Trackpoints as seconds from the start, in time order, leaving out impossible times.
+
+    Sorted by time alone and stably: several real watches repeat a time, and
+    a repeated point lacking heart rate or distance must neither reorder the
+    others nor be compared (None with a number) to break the tie.
+    """
+    times = [r[0] for r in rows]
+    keep = bounds.plausible_times(times)
+    timed = [((r[0] - origin).total_seconds(), *r[1:]) for r, ok in zip(rows, keep, strict=True) if ok]
+    timed.sort(key=lambda r: r[0])
+    return timed
+
+
 def _trackpoint(point: Element) -> tuple:
     hr = _number(point, "HeartRateBpm", "Value")
     speed = None
@@ -197,7 +215,7 @@ def _trackpoint(point: Element) -> tuple:
         for node in ext.iter():
             if _local(node.tag) == "Speed" and node.text:
                 try:
-                    speed = float(node.text)
+                    speed = bounds.finite(float(node.text))
                 except ValueError:
                     speed = None
     return (

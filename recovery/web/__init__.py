@@ -1,30 +1,43 @@
-"""The dashboard: a Flask app factory, one blueprint per page family.
+"""The dashboard: a Flask app factory, one blueprint per page family, and the server that runs it.
 
 Views read the request, call `recovery.dashboard` (or the coach through it)
 and render a template from the project's `templates/` folder. Nothing here
 decides anything a test would want to check.
 
-Security, because this is health data:
-- bound to 127.0.0.1 by default; any other address needs a password and a
-  login (see `auth`), which `recovery serve` enforces before it starts;
-- every state-changing request carries a CSRF token (Flask-WTF), forms in a
-  hidden field and scripts in the X-CSRFToken header;
-- a Content-Security-Policy that allows nothing but this server's own
-  scripts, styles and images: no inline scripts, no CDN, no outside requests.
+Security, because this is health data. Every request passes these checks in
+this order, before any view runs (`_guard`):
+1. the Host header names this machine (`recovery.access.host_allowed`): a
+   page on another site cannot rebind its domain to 127.0.0.1 and read us;
+2. a Content-Length above MAX_UPLOAD_BYTES is refused from the headers,
+   before a byte of the body is read;
+3. beyond 127.0.0.1, a sign-in that the database still holds (see `auth`);
+4. the CSRF token (Flask-WTF) on every state-changing request, forms in a
+   hidden field and scripts in the X-CSRFToken header.
+A refused request's body is never read: `serve` closes the connection
+instead (see `_Gateway`). Pages carry a Content-Security-Policy that allows
+nothing but this server's own scripts, styles and images.
 """
 
 from __future__ import annotations
 
 import os
 import secrets
+import signal
 from collections.abc import Callable
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
+from types import FrameType
 from typing import Any
 
-from flask import Flask, Response, current_app, g
+from cheroot import server as cheroot_server
+from cheroot import wsgi as cheroot_wsgi
+from flask import Flask, Response, current_app, g, jsonify, request
+from flask.typing import ResponseReturnValue
 from flask_wtf.csrf import CSRFProtect
+from werkzeug.exceptions import HTTPException
+from werkzeug.routing import IntegerConverter
 
+from recovery import access
 from recovery.store import Store, default_database_url, utcnow
 
 TEMPLATES = Path(__file__).resolve().parents[2] / "templates"
@@ -32,18 +45,44 @@ CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self'; connect-src 'self'; "
     "font-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'"
 )
-#: Uploads: an export archive of many years can be large; single files are checked again by the parser.
-MAX_UPLOAD_BYTES = 2 * 1024**3
+#: The largest request body the dashboard accepts (an upload: an export archive of many years can be large;
+#: single files are checked again by the parser). Flask's MAX_CONTENT_LENGTH and cheroot's
+#: max_request_body_size are both this, and the imports page is told it (`upload_cap`).
+MAX_UPLOAD_BYTES = 1024**3
+#: How long a sign-in lasts; the sign-in's row in the database is what makes it count (see `auth`).
+SESSION_LIFETIME = timedelta(days=31)
+#: The highest run id a URL may name: PostgreSQL's integer, so no database is asked about a bigger one.
+MAX_RUN_ID = 2**31 - 1
+SERVER_THREADS = 8
+NO_SUCH_RUN = "There is no such run stored: it may have been removed, or the link is wrong."
 
 csrf = CSRFProtect()
+
+
+class RunIdConverter(IntegerConverter):
+    """`<run_id:...>`: a run id from 1 to MAX_RUN_ID; anything else is no page (404), never a database error."""
+
+    def __init__(self, url_map: Any) -> None:
+        super().__init__(url_map, min=1, max=MAX_RUN_ID)
+
+
+def upload_cap() -> str:
+    """The cap in the runner's words: '1 GB'."""
+    return f"{MAX_UPLOAD_BYTES / 1024**3:g} GB"
+
+
+def too_large() -> str:
+    return f"That is more than the {upload_cap()} this server accepts in one request."
 
 
 def create_app(config: dict[str, Any] | None = None) -> Flask:
     """Make the dashboard app.
 
     Config keys beyond Flask's own: DATABASE_URL, LOGIN_REQUIRED (set by
-    `serve` for a non-local bind), CLOCK (a callable giving an aware UTC
-    datetime; tests pin it), TIMER_SPEED_ALLOWED (tests only, or the
+    `serve` for a non-local bind), ALLOWED_HOSTS (names answered besides
+    localhost, 127.0.0.1 and ::1), ALLOW_IP_HOSTS (any IP address in Host
+    too: `serve` sets it beyond loopback), CLOCK (a callable giving an aware
+    UTC datetime; tests pin it), TIMER_SPEED_ALLOWED (tests only, or the
     RECOVERY_TIMER_SPEED_ALLOWED=1 environment: lets `?speed=N` run the
     guided timer N times faster).
     """
@@ -51,27 +90,36 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.config.update(
         DATABASE_URL=None,
         LOGIN_REQUIRED=False,
+        ALLOWED_HOSTS=frozenset(),
+        ALLOW_IP_HOSTS=False,
         CLOCK=utcnow,
         # Tests only: the browser tests start `recovery serve` with this set to run the timer fast.
         TIMER_SPEED_ALLOWED=os.environ.get("RECOVERY_TIMER_SPEED_ALLOWED") == "1",
         MAX_CONTENT_LENGTH=MAX_UPLOAD_BYTES,
+        PERMANENT_SESSION_LIFETIME=SESSION_LIFETIME,
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
         WTF_CSRF_TIME_LIMIT=None,  # the token lives as long as the session: a timer left open for an hour still saves
+        WTF_CSRF_CHECK_DEFAULT=False,  # checked in `_guard`, after the sign-in: a stranger's body is never parsed
         SEND_FILE_MAX_AGE_DEFAULT=3600,
     )
     app.config.update(config or {})
     store = Store(app.config["DATABASE_URL"] or default_database_url())
     app.extensions["recovery.store"] = store
     if not app.config.get("SECRET_KEY"):
-        app.config["SECRET_KEY"] = _secret_key(store)
+        # Kept in the database so sign-ins survive a restart; created under the writer lock, so two
+        # servers starting at once on a fresh database agree on one key.
+        app.config["SECRET_KEY"] = store.setting_or_create("secret_key", secrets.token_hex(32))
+    app.url_map.converters["run_id"] = RunIdConverter
     csrf.init_app(app)
 
     from recovery.web import auth, filters, history, imports, runs, settings, today
 
     filters.register(app)
+    app.before_request(_guard)
     for module in (auth, today, history, runs, imports, settings):
         app.register_blueprint(module.bp)
+    app.register_error_handler(HTTPException, _error)
     app.after_request(_security_headers)
     return app
 
@@ -89,13 +137,58 @@ def now() -> datetime:
     return g.now  # type: ignore[no-any-return]
 
 
-def _secret_key(store: Store) -> str:
-    """Kept in the database so sessions (and logins) survive a restart."""
-    key = store.settings().get("secret_key")
-    if not key:
-        key = secrets.token_hex(32)
-        store.set_setting("secret_key", key)
-    return key
+def whole_number(text: str, low: int, high: int) -> int | None:
+    """A form's whole number from `low` to `high`, or None: ASCII digits only ("²".isdigit() is True,
+    but int() refuses it), and never more digits than `high` has (int() refuses 4,301)."""
+    text = text.strip()
+    if not (text.isascii() and text.isdigit()) or len(text) > len(str(high)):
+        return None
+    number = int(text)
+    return number if low <= number <= high else None
+
+
+def wants_json() -> bool:
+    return request.accept_mimetypes.best == "application/json" or request.is_json
+
+
+def _guard() -> ResponseReturnValue | None:
+    """The checks every request passes, in order, each before anything later reads more of the request."""
+    from recovery.web import auth
+
+    config = current_app.config
+    host = request.headers.get("Host", "")
+    if host and not access.host_allowed(host, config["ALLOWED_HOSTS"], ip_literals=config["ALLOW_IP_HOSTS"]):
+        return _foreign_host(host)
+    if (request.content_length or 0) > MAX_UPLOAD_BYTES:
+        return _refuse(too_large(), 413)
+    refused = auth.require_login()
+    if refused is not None:
+        return refused
+    if request.method in config["WTF_CSRF_METHODS"]:
+        csrf.protect()
+    return None
+
+
+def _foreign_host(host: str) -> Response:
+    name = "".join(c for c in access.host_name(host) if c.isprintable())[:100]
+    sentence = (
+        f"This dashboard does not answer to the name {name}: if that name is this machine, start it with "
+        f"`recovery serve --allow-host {name}` (or add it to {access.ENV_ALLOWED_HOSTS}).\n"
+    )
+    return Response(sentence, 400, mimetype="text/plain")
+
+
+def _refuse(sentence: str, status: int) -> ResponseReturnValue:
+    if wants_json():
+        return jsonify(error=sentence), status
+    return Response(sentence + "\n", status, mimetype="text/plain")
+
+
+def _error(error: HTTPException) -> ResponseReturnValue:
+    """An error in one sentence: JSON for the page's scripts, werkzeug's small page for a browser."""
+    if wants_json():
+        return jsonify(error=error.description), error.code or 500
+    return error
 
 
 def _security_headers(response: Response) -> Response:
@@ -107,3 +200,71 @@ def _security_headers(response: Response) -> Response:
     if response.mimetype == "text/html":
         response.headers.setdefault("Cache-Control", "no-store")
     return response
+
+
+# -- the server -------------------------------------------------------------------
+
+
+def serve(app: Flask, host: str, port: int, *, started: Callable[[str, int], None]) -> None:
+    """Serve `app` with cheroot until Ctrl-C or SIGTERM; `started(host, port)` once it listens.
+
+    cheroot hands the request body to the app as a stream (waitress buffered
+    every body in full, to temporary files, before the app could refuse it),
+    and refuses a Content-Length above MAX_UPLOAD_BYTES from the headers.
+    """
+    server = cheroot_wsgi.Server((host, port), app, numthreads=SERVER_THREADS, server_name="recovery")
+    server.max_request_body_size = MAX_UPLOAD_BYTES
+    server.gateway = _Gateway
+    server.ConnectionClass = _Connection
+
+    def stop(signum: int, frame: FrameType | None) -> None:
+        raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGTERM, stop)
+    try:
+        server.prepare()
+        bound_host, bound_port = server.bind_addr[:2]
+        started(bound_host, bound_port)
+        server.serve()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.stop()
+        signal.signal(signal.SIGTERM, previous)
+
+
+def _body_unread(req: cheroot_server.HTTPRequest) -> bool:
+    rfile = req.rfile
+    if req.chunked_read:
+        return not getattr(rfile, "closed", True)
+    return bool(getattr(rfile, "remaining", 0))
+
+
+class _Gateway(cheroot_wsgi.Gateway_10):
+    """cheroot's WSGI gateway, except that a body the app did not read closes the connection.
+
+    Left alone, cheroot 11 reads whatever the app left of the body (in one
+    read, into memory) to keep the connection open, even when the app's
+    answer was a refusal; a `Connection: close` header from the app does not
+    stop it. Closing instead means a stranger's 600 MB is never read; cheroot
+    then sends `Connection: close` itself.
+    """
+
+    def start_response(self, status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Any:
+        write = super().start_response(status, headers, exc_info)
+        if _body_unread(self.req):
+            self.req.close_connection = True
+        return write
+
+
+class _Request(cheroot_server.HTTPRequest):
+    """cheroot's request, with its refusal of a too-large body in the same sentence as the app's."""
+
+    def simple_response(self, status: Any, msg: str = "") -> None:
+        if str(status).startswith("413"):
+            msg = too_large()
+        super().simple_response(status, msg)
+
+
+class _Connection(cheroot_server.HTTPConnection):
+    RequestHandlerClass = _Request

@@ -11,7 +11,7 @@ from recovery.classify import format_pace
 from recovery.dashboard import Preferences, preferences
 from recovery.history import format_distance
 from recovery.summary import duration
-from recovery.web import get_store
+from recovery.web import MAX_UPLOAD_BYTES, get_store, too_large
 
 
 def prefs() -> Preferences:
@@ -43,4 +43,10 @@ def register(app: Flask) -> None:
 
     @app.context_processor
     def _globals() -> dict[str, Any]:
-        return {"prefs": prefs(), "login_required": app.config["LOGIN_REQUIRED"]}
+        # The upload cap, for the imports page's data-max-bytes and data-too-large (read by upload.js).
+        return {
+            "prefs": prefs(),
+            "login_required": app.config["LOGIN_REQUIRED"],
+            "upload_max_bytes": MAX_UPLOAD_BYTES,
+            "upload_too_large": too_large(),
+        }

@@ -2,20 +2,22 @@
 
 from __future__ import annotations
 
-import dataclasses
-import tempfile
+import atexit
 from collections import Counter
+from collections.abc import Iterator
 from pathlib import Path
 
 from flask import Blueprint, current_app, flash, jsonify, redirect, render_template, request, url_for
+from werkzeug.datastructures import FileStorage
 from werkzeug.utils import secure_filename
 from werkzeug.wrappers import Response
 
 from recovery.ingest import FileOutcome, ingest_inputs
-from recovery.inputs import iter_inputs
+from recovery.inputs import InputFile, iter_upload
+from recovery.isolation import ParsePool
 from recovery.summary import summary_line
 from recovery.web import get_store, now
-from watchers.folders import unwatch_folder, watch_folder
+from watchers.folders import FolderRefused, unwatch_folder, watch_folder
 
 bp = Blueprint("imports", __name__)
 LOG_ROWS = 100
@@ -42,12 +44,23 @@ def _wants_json() -> bool:
     return request.accept_mimetypes.best == "application/json"
 
 
+def parse_pool() -> ParsePool:
+    """The app's worker processes for parsing: shared by uploads and `serve`'s watchers, started on first use."""
+    extensions = current_app.extensions
+    if "recovery.parse_pool" not in extensions:
+        pool = extensions.setdefault("recovery.parse_pool", ParsePool(1))
+        atexit.register(pool.close)
+    return extensions["recovery.parse_pool"]  # type: ignore[no-any-return]
+
+
 @bp.post("/imports/upload")
 def upload() -> Response | tuple[Response, int]:
     """Import uploaded files through the same path as every other import.
 
-    The upload is kept in a temporary folder only while it is read; the log
-    names it "upload/<its name>".
+    Each upload is read where the server spooled it (an anonymous temporary
+    file, gone even if the server is killed), never copied to a folder; the
+    log names it "upload/<its name>". Parsing happens in the worker pool, so
+    no file can take the server down.
     """
     files = [f for f in request.files.getlist("file") if f and f.filename]
     if not files:
@@ -55,18 +68,9 @@ def upload() -> Response | tuple[Response, int]:
             return jsonify(error="Choose a file (.fit, .gpx, .tcx, .gz) or an export .zip to upload."), 400
         flash("Choose a file (.fit, .gpx, .tcx, .gz) or an export .zip to upload.", "error")
         return redirect(url_for("imports.index"))
-    outcomes: list[FileOutcome] = []
-    with tempfile.TemporaryDirectory(prefix="recovery-upload-") as folder:
-        paths: list[str | Path] = []
-        for index, upload in enumerate(files):
-            name = secure_filename(upload.filename or "") or f"upload-{index}"
-            target = Path(folder) / f"{index}" / name
-            target.parent.mkdir()
-            upload.save(target)
-            paths.append(target)
-        inputs = (dataclasses.replace(item, label=_upload_label(item.label, folder)) for item in iter_inputs(paths))
-        # One process: parsing in a pool from inside a threaded server is not worth the risk.
-        outcomes = list(ingest_inputs(get_store(), inputs, clock=current_app.config["CLOCK"], workers=1))
+    outcomes: list[FileOutcome] = list(
+        ingest_inputs(get_store(), _uploaded(files), clock=current_app.config["CLOCK"], parser=parse_pool())
+    )
     counts = Counter(o.outcome for o in outcomes)
     summary = summary_line(counts)
     if _wants_json():
@@ -79,10 +83,10 @@ def upload() -> Response | tuple[Response, int]:
     return redirect(url_for("imports.index"))
 
 
-def _upload_label(label: str, folder: str) -> str:
-    """'upload/run.fit' (or 'upload/export.zip/activities/1.fit'), not the temporary path."""
-    inside = Path(label).relative_to(folder).as_posix()
-    return "upload/" + inside.split("/", 1)[1]
+def _uploaded(files: list[FileStorage]) -> Iterator[InputFile]:
+    for index, upload in enumerate(files):
+        name = secure_filename(upload.filename or "") or f"upload-{index}"
+        yield from iter_upload(f"upload/{name}", upload.stream)
 
 
 @bp.post("/folders")
@@ -104,5 +108,8 @@ def folders() -> Response:
     if not raw.startswith(("/", "~")):
         flash("Give the folder's full path, starting with / or ~.", "error")
         return redirect(target)
-    flash(watch_folder(store, raw, now=now()), "ok")
+    try:
+        flash(watch_folder(store, raw, now=now()), "ok")
+    except FolderRefused as problem:
+        flash(str(problem), "error")
     return redirect(target)

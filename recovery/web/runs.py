@@ -7,25 +7,28 @@ from markupsafe import Markup
 
 from recovery import charts, dashboard
 from recovery.summary import duration
-from recovery.web import get_store
+from recovery.web import NO_SUCH_RUN, get_store
 from recovery.web.filters import local, prefs
 
 bp = Blueprint("runs", __name__)
+#: No list has more pages: a bigger ?page= is a typo, and must not reach the database as an OFFSET it cannot hold.
+MAX_PAGE = 1_000_000
 
 
 @bp.get("/runs")
 def index() -> str:
     only_runs = request.args.get("only") == "runs"
-    page = dashboard.run_list(get_store(), request.args.get("page", 1, type=int), only_runs=only_runs)
+    asked = request.args.get("page", 1, type=int)
+    page = dashboard.run_list(get_store(), min(max(1, asked), MAX_PAGE), only_runs=only_runs)  # clamped again there
     return render_template("runs.html", page=page, only_runs=only_runs)
 
 
-@bp.get("/runs/<int:run_id>")
+@bp.get("/runs/<run_id:run_id>")
 def detail(run_id: int) -> str:
     store = get_store()
     stored = store.run(run_id)
     if stored is None:
-        abort(404)
+        abort(404, description=NO_SUCH_RUN)
     run = stored.run
     units = prefs().units
     series = dashboard.run_series(run, units)

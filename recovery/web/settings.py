@@ -7,9 +7,9 @@ from pathlib import Path
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response
 
+from recovery.access import has_password
 from recovery.dashboard import UNITS, time_zones
-from recovery.web import get_store
-from recovery.web.auth import has_password
+from recovery.web import get_store, whole_number
 
 bp = Blueprint("settings", __name__)
 HEART_LIMITS = {"max_hr": (120, 240), "rest_hr": (25, 110)}
@@ -40,13 +40,14 @@ def save() -> Response:
     if zone in time_zones():
         changes["time_zone"] = zone
     elif zone:
-        problems.append(f"'{zone}' is not a time zone this machine knows (for example Europe/Paris).")
+        shown = "".join(c for c in zone if c.isprintable())[:60]  # the sentence travels in the session cookie
+        problems.append(f"'{shown}' is not a time zone this machine knows (for example Europe/Paris).")
     for key, (low, high) in HEART_LIMITS.items():
         text = (form.get(key) or "").strip()
         if not text:
             changes[key] = None  # blank: estimated from the runs, and said so
-        elif text.isdigit() and low <= int(text) <= high:
-            changes[key] = text
+        elif (number := whole_number(text, low, high)) is not None:
+            changes[key] = str(number)
         else:
             label = "Maximum" if key == "max_hr" else "Resting"
             problems.append(f"{label} heart rate must be a whole number from {low} to {high} beats per minute.")

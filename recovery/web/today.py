@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from datetime import timedelta
 from typing import Any
 
@@ -13,7 +14,7 @@ from recovery.coach.discomfort import WHEN, WHERE, DiscomfortLog
 from recovery.coach.routine import SECONDS_PER_REP, Routine
 from recovery.coaching import coach_data, cooldown_for, referral_now, strength_for, warmup_for
 from recovery.history import RoutineSession
-from recovery.web import get_store, now
+from recovery.web import NO_SUCH_RUN, get_store, now, whole_number
 
 bp = Blueprint("today", __name__)
 
@@ -36,11 +37,8 @@ def index() -> str:
 def discomfort() -> Response | tuple[str, int]:
     form = request.form
     problems = []
-    try:
-        score = int(form.get("score", ""))
-        if not 0 <= score <= 10:
-            raise ValueError
-    except ValueError:
+    score = whole_number(form.get("score", ""), 0, 10)
+    if score is None:
         problems.append("Choose how much discomfort you feel, from 0 (none) to 10 (the worst imaginable).")
         score = 0
     when = form.get("when", "after")
@@ -66,10 +64,11 @@ def discomfort() -> Response | tuple[str, int]:
 
 def _timer_page(routine: Routine | None, phase_title: str, done_url: str, back_url: str) -> str | tuple[str, int]:
     if routine is None:
-        abort(404)
+        abort(404, description=NO_SUCH_RUN)
     speed = 1.0
     if current_app.config["TIMER_SPEED_ALLOWED"]:
-        speed = max(1.0, min(1000.0, request.args.get("speed", 1.0, type=float)))
+        asked = request.args.get("speed", 1.0, type=float)
+        speed = max(1.0, min(1000.0, asked)) if math.isfinite(asked) else 1.0
     plan: dict[str, Any] = routine.to_json()
     plan.update(get_ready_s=GET_READY_S, seconds_per_rep=SECONDS_PER_REP, speed=speed, done_url=done_url)
     for item in plan["items"]:
@@ -77,7 +76,7 @@ def _timer_page(routine: Routine | None, phase_title: str, done_url: str, back_u
     return render_template("timer.html", routine=routine, plan=plan, phase_title=phase_title, back_url=back_url)
 
 
-@bp.get("/timer/<int:run_id>")
+@bp.get("/timer/<run_id:run_id>")
 def timer(run_id: int) -> str | tuple[str, int]:
     routine = cooldown_for(get_store(), run_id, now())
     url = url_for("today.timer_done", run_id=run_id)
@@ -96,13 +95,15 @@ def strength_timer() -> str | tuple[str, int]:
 
 
 def _record(run_id: int | None, phase: str) -> tuple[Response, int]:
-    data = request.get_json(silent=True) or {}
+    data = request.get_json(silent=True)
+    if not isinstance(data, dict):
+        data = {}
     try:
         planned = int(data["items_planned"])
         done = int(data["items_done"])
         seconds = int(data["seconds_done"])
         completed = bool(data.get("completed"))
-    except (KeyError, TypeError, ValueError):
+    except (KeyError, TypeError, ValueError, OverflowError):  # OverflowError: int(1e999)
         return jsonify(error="The timer sent an incomplete record; nothing was saved."), 400
     if not (0 <= done <= planned <= 100 and 0 <= seconds <= LONGEST_SESSION.total_seconds()):
         return jsonify(error="The timer sent figures that do not add up; nothing was saved."), 400
@@ -119,10 +120,10 @@ def _record(run_id: int | None, phase: str) -> tuple[Response, int]:
     return jsonify(counts=session.counts, message=message, streak={"current": streak.current, "best": streak.best}), 201
 
 
-@bp.post("/timer/<int:run_id>/done")
+@bp.post("/timer/<run_id:run_id>/done")
 def timer_done(run_id: int) -> tuple[Response, int]:
     if get_store().run(run_id) is None:
-        abort(404)
+        abort(404, description=NO_SUCH_RUN)
     return _record(run_id, "cooldown")
 
 

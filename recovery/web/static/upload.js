@@ -9,8 +9,15 @@
   var results = document.getElementById("upload-results");
   var token = document.querySelector('meta[name="csrf-token"]').content;
 
+  // The server's cap, when the page names it (data-max-bytes, from MAX_UPLOAD_BYTES); the server's own
+  // answer says it too, so the cap is written down in one place only.
+  var maxBytes = Number(zone.dataset.maxBytes) || 0;
+  var tooLarge = zone.dataset.tooLarge || "That upload is larger than this server accepts.";
+
   function send(files) {
     if (!files || !files.length) { status.textContent = "Choose a file first."; return; }
+    var total = Array.prototype.reduce.call(files, function (sum, file) { return sum + file.size; }, 0);
+    if (maxBytes && total > maxBytes) { status.textContent = tooLarge; return; }
     var data = new FormData();
     Array.prototype.forEach.call(files, function (file) { data.append("file", file, file.name); });
     var request = new XMLHttpRequest();
@@ -34,7 +41,7 @@
       var body = null;
       try { body = JSON.parse(request.responseText); } catch (e) { body = null; }
       if (request.status === 413) {
-        status.textContent = "That upload is too large for the server (2 GB at most).";
+        status.textContent = (body && body.error) || request.responseText.trim() || tooLarge;
       } else if (!body || request.status >= 400) {
         status.textContent = (body && body.error) || "The upload failed (" + request.status + "). Reload the page and try again.";
       } else {
@@ -52,7 +59,8 @@
     request.addEventListener("error", function () {
       zone.classList.remove("busy");
       progress.hidden = true;
-      status.textContent = "The upload was interrupted: is the server still running?";
+      // A server refusing a too-large upload closes the connection while the browser still sends.
+      status.textContent = "The upload was interrupted: is the server still running, and is the upload under its limit?";
     });
     request.send(data);
   }
