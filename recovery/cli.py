@@ -528,7 +528,11 @@ def serve(ctx: click.Context, host: str, port: int, watch: bool, interval: float
     )
     sync = None
     if watch:
-        sync = FolderSync(app.extensions["recovery.store"], clock=utcnow, interval_s=interval)
+        from recovery.web.imports import parse_pool
+
+        with app.app_context():  # one pool of parsing workers for the uploads and the watchers
+            pool = parse_pool()
+        sync = FolderSync(app.extensions["recovery.store"], clock=utcnow, interval_s=interval, parser=pool)
         sync.start()
     # Everything loaded so far (the app, the coach's data, the libraries) lives as long as the server:
     # leaving it out of the garbage collector's full passes keeps them from stalling requests.

@@ -34,11 +34,13 @@ from cheroot import wsgi as cheroot_wsgi
 from flask import Flask, Response, current_app, g, jsonify, request
 from flask.typing import ResponseReturnValue
 from flask_wtf.csrf import CSRFProtect
+from markupsafe import escape
+from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException
 from werkzeug.routing import IntegerConverter
 
 from recovery import access
-from recovery.store import Store, default_database_url, utcnow
+from recovery.store import Store, StoreUnavailable, default_database_url, store_problem, utcnow
 
 TEMPLATES = Path(__file__).resolve().parents[2] / "templates"
 CSP = (
@@ -121,7 +123,15 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         app.register_blueprint(module.bp)
     app.register_error_handler(HTTPException, _error)
     app.after_request(_security_headers)
+    app.register_error_handler(StoreUnavailable, _database_unavailable)
+    app.register_error_handler(OperationalError, _database_unavailable)
     return app
+
+
+def _database_unavailable(exc: Exception) -> tuple[str, int]:
+    """A full disk or a database that is down: one sentence and 503, not a traceback page."""
+    problem = exc if isinstance(exc, StoreUnavailable) else store_problem(exc, get_store().url)
+    return f"{escape(str(problem))}\n", 503
 
 
 def get_store() -> Store:
