@@ -9,7 +9,6 @@ from __future__ import annotations
 import json
 import os
 import re
-import socket
 import subprocess
 import sys
 import time
@@ -22,7 +21,7 @@ from typing import Any
 import pytest
 from playwright.sync_api import ConsoleMessage, Page
 
-from tests.conftest import ROOT, SHARED_RUNS
+from tests.conftest import ROOT, SHARED_RUNS, free_port
 from tests.manifest import Row, rows
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -77,11 +76,6 @@ def gpx_run() -> Row:
     need_real_runs()
     return _pick("workoutizer/garmin_example.gpx", "gpx")
 
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 @dataclass

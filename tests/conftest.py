@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import os
 import re
+import socket
 import zipfile
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -18,6 +19,27 @@ from recovery.store import Store
 ROOT = Path(__file__).resolve().parents[1]
 SHARED_RUNS = ROOT.parent / "shared" / "runs"
 NOW = datetime(2026, 11, 24, 12, 0, tzinfo=UTC)
+
+
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that nothing listens on right now."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def living_processes() -> dict[int, tuple[int, int]]:
+    """pid -> (parent pid, process group) of every process that is not a zombie, read from /proc (Linux)."""
+    found = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            if fields[0] != "Z":
+                found[int(entry.name)] = (int(fields[1]), int(fields[2]))
+    return found
 
 
 def zip_bytes(members: dict[str, bytes]) -> bytes:

@@ -12,21 +12,14 @@ import pytest
 
 from recovery.isolation import ParsePool, memory_ceiling
 from recovery.synthetic import make_run, to_fit, to_gpx
+from tests.conftest import living_processes
 
 START = datetime(2026, 11, 20, 7, 0, tzinfo=UTC)
 
 
 def _descendants(pid: int) -> list[int]:
-    """Every living process below `pid`, read from /proc."""
-    parents: dict[int, int] = {}
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
-            except OSError:
-                continue
-            if fields[0] != "Z":
-                parents[int(entry.name)] = int(fields[1])
+    """Every living process below `pid`."""
+    parents = {child: ppid for child, (ppid, _group) in living_processes().items()}
     found, frontier = [], [pid]
     while frontier:
         parent = frontier.pop()
@@ -38,18 +31,8 @@ def _descendants(pid: int) -> list[int]:
 
 def _workers() -> list[int]:
     """The pool's workers: the forkserver's children (grandchildren of this process)."""
-    return [pid for pid in _descendants(os.getpid()) if pid not in _children(os.getpid())]
-
-
-def _children(pid: int) -> set[int]:
-    return {p for p in _descendants(pid) if _ppid(p) == pid}
-
-
-def _ppid(pid: int) -> int:
-    try:
-        return int(Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[1])
-    except OSError:
-        return -1
+    processes = living_processes()
+    return [pid for pid in _descendants(os.getpid()) if processes.get(pid, (0, 0))[0] != os.getpid()]
 
 
 pytestmark = pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads processes from /proc (Linux)")

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import socket
 import subprocess
 import sys
 import time
@@ -16,14 +15,8 @@ import pytest
 
 from recovery.store import Store
 from recovery.synthetic import make_run, to_fit
-from tests.conftest import NOW
+from tests.conftest import NOW, free_port
 from watchers.service import FolderSync
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def get(url: str) -> str:

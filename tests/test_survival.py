@@ -15,7 +15,6 @@ import os
 import re
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import threading
@@ -33,7 +32,7 @@ import pytest
 from recovery.coach.discomfort import DiscomfortLog
 from recovery.store import Store
 from recovery.synthetic import make_run, to_fit, to_gpx, to_tcx
-from tests.conftest import _postgres_url, _reset_postgres
+from tests.conftest import _postgres_url, _reset_postgres, free_port, living_processes
 
 START = datetime(2026, 10, 1, 6, 30, tzinfo=UTC)
 RECOVERY = [sys.executable, "-m", "recovery"]
@@ -142,11 +141,6 @@ def test_a_poisoned_folder_imports_every_good_file_and_logs_each_bad_one_once(tm
 
 # -- the server: upload and watcher ----------------------------------------------
 
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 class Serve:
@@ -321,16 +315,7 @@ def pg_url(worker_id: str) -> str:
 
 
 def _process_group(pgid: int) -> list[int]:
-    members = []
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
-            except OSError:
-                continue
-            if int(fields[2]) == pgid and fields[0] != "Z":
-                members.append(int(entry.name))
-    return members
+    return [pid for pid, (_parent, group) in living_processes().items() if group == pgid]
 
 
 @pytest.mark.slow

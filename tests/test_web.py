@@ -429,3 +429,11 @@ def test_the_runs_list_pages_through_many_runs(app: Flask, client: FlaskClient) 
     second = client.get("/runs?page=2").get_data(as_text=True)
     assert second.count("<tr>") == 1 + 5  # header + the 5 oldest
     assert client.get("/runs?page=99").status_code == 200  # clamped to the last page
+
+
+def test_the_imports_page_tells_the_upload_script_and_the_runner_the_one_cap(client: FlaskClient) -> None:
+    from recovery.web import MAX_UPLOAD_BYTES, too_large
+
+    page = client.get("/imports").get_data(as_text=True)
+    assert f'data-max-bytes="{MAX_UPLOAD_BYTES}"' in page and f'data-too-large="{too_large()}"' in page
+    assert "(up to 1 GB at a time)" in page

@@ -40,7 +40,7 @@ from recovery.ingest import ingest_bytes
 from recovery.store import Store
 from recovery.synthetic import demo_run, to_fit
 from recovery.web import MAX_UPLOAD_BYTES, create_app
-from tests.conftest import NOW, _postgres_url, _reset_postgres
+from tests.conftest import NOW, _postgres_url, _reset_postgres, free_port
 
 PASSWORD = "correct horse battery"
 
@@ -278,11 +278,6 @@ def test_serving_with_a_too_short_recovery_password_refuses_to_start(tmp_path: P
 
 # -- real servers ----------------------------------------------------------------------------------------------------
 
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 @dataclass

@@ -54,9 +54,10 @@ def read_activity(data: bytes, name: str, *, known_id: str | None = None) -> Run
         body = gunzip_if_needed(data, name)
         fmt = sniff_format(body, name)
     with refusing(name, f"the {fmt.upper()} data is damaged", _xml_place):
+        document: bytes | str = gpx.as_text(body) if fmt == "gpx" else body  # decoded once, checked, then read
         if fmt in ("gpx", "tcx"):
-            check_xml(body.decode("utf-8-sig", errors="replace") if fmt == "gpx" else body, name)
-        run = PARSERS[fmt](body, name, cid)
+            check_xml(document, name)
+        run = PARSERS[fmt](document, name, cid)  # type: ignore[arg-type]
         return settle_sport(bounds.check_run(run, name))
 
 

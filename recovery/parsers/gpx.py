@@ -25,10 +25,10 @@ _HR_TAGS = {"hr", "heartrate", "heart_rate"}
 SANE_YEARS = (1990, 2100)
 
 
-def parse(data: bytes, name: str, content_id: str) -> Run:
+def parse(data: bytes | str, name: str, content_id: str) -> Run:
     """Read a GPX file into a Run, or say in one sentence why it is not one."""
     try:
-        gpx = gpxpy.parse(data.decode("utf-8-sig", errors="replace"))
+        gpx = gpxpy.parse(data if isinstance(data, str) else as_text(data))
     except gpxpy.gpx.GPXXMLSyntaxException as exc:
         raise FileRejected(name, f"is not well-formed XML, so it cannot be read as GPX ({_cause(exc)})") from exc
     except gpxpy.gpx.GPXException as exc:
@@ -126,6 +126,11 @@ def parse(data: bytes, name: str, content_id: str) -> Run:
         has_gps=True,
         warnings=tuple(warnings),
     )
+
+
+def as_text(data: bytes) -> str:
+    """The document as gpxpy reads it (and the XML safety check sees it): UTF-8, a BOM dropped."""
+    return data.decode("utf-8-sig", errors="replace")
 
 
 def _segments(gpx: gpxpy.gpx.GPX) -> int:
