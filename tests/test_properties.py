@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 from recovery.classify import is_same_activity, normalise_sport
 from recovery.model import SPORTS, Run
-from recovery.streams import COLUMNS, Streams, downsample, pack, unpack
+from recovery.streams import COLUMNS, Streams, downsample, from_rows, pack, unpack
 
 BASE = datetime(2026, 1, 1, tzinfo=UTC)
 floats = st.floats(allow_nan=True, allow_infinity=False, width=32)
@@ -61,6 +61,19 @@ def test_downsampling_keeps_the_ends_order_and_the_cap(s: Streams, cap: int) -> 
     if len(s):
         assert small.t[0] == s.t[0] and small.t[-1] == s.t[-1]
     assert list(small.t) == sorted(small.t)
+
+
+def test_a_one_hour_run_at_one_second_keeps_all_but_one_sample_of_3601() -> None:
+    hour = from_rows((float(i), i * 3.0, 3.0, 150, 20, None, None) for i in range(3601))
+    kept = downsample(hour, 3600)
+    assert len(kept) == 3600
+    assert kept.t[0] == 0.0 and kept.t[-1] == 3600.0
+
+
+@given(st.integers(3, 2000), st.integers(2, 400), st.floats(0.2, 10.0))
+def test_evenly_recorded_streams_are_cut_to_exactly_the_cap(n: int, cap: int, interval: float) -> None:
+    s = from_rows((i * interval, None, None, None, None, None, None) for i in range(n))
+    assert len(downsample(s, cap)) == min(n, cap)
 
 
 def _run(start_min: float, minutes: float, km: float | None) -> Run:
