@@ -56,8 +56,8 @@ from recovery.isolation import ParsePool
 from recovery.parsers import read_activity
 from recovery.store import SeenFile, Store
 from recovery.synthetic import make_run, to_fit
-from watchers.rules import DEFAULT_INTERVAL_S
-from watchers.scanner import SETTLE_S, FolderScanner
+from recovery.watchers.rules import DEFAULT_INTERVAL_S
+from recovery.watchers.scanner import SETTLE_S, FolderScanner
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_RUNS_DIR = Path(__file__).resolve().parents[2] / "shared" / "runs"  # ../shared/runs beside the project

@@ -41,8 +41,8 @@ from recovery.inputs import iter_inputs
 from recovery.parsers import read_path
 from recovery.store import DatabaseTooOld, Store, StoreUnavailable, default_database_url, store_problem, utcnow
 from recovery.summary import SUMMARY_WORDS, human_summary, inspect_json, iso_utc, one_line, stored_json, summary_line
-from watchers.folders import FolderRefused, resolve, unwatch_folder, watch_folder
-from watchers.rules import DEFAULT_INTERVAL_S
+from recovery.watchers.folders import FolderRefused, resolve, unwatch_folder, watch_folder
+from recovery.watchers.rules import DEFAULT_INTERVAL_S
 
 
 def _print_json(data: Any) -> None:
@@ -225,7 +225,7 @@ def watch(ctx: click.Context, folders: tuple[Path, ...], interval: float) -> Non
 
     With no FOLDERS, watches those added with `recovery folders add`.
     """
-    from watchers.service import watch_forever
+    from recovery.watchers.service import watch_forever
 
     with _store(ctx) as store:
         try:
@@ -506,9 +506,9 @@ def serve(ctx: click.Context, host: str, port: int, watch: bool, interval: float
     """
     import socket
 
+    from recovery.watchers.service import FolderSync
     from recovery.web import create_app
     from recovery.web import serve as serve_app
-    from watchers.service import FolderSync
 
     local = is_loopback(host)
     from_env = env_password()

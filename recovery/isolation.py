@@ -130,8 +130,31 @@ def _context() -> multiprocessing.context.BaseContext:
     if "forkserver" in multiprocessing.get_all_start_methods():
         context = multiprocessing.get_context("forkserver")
         context.set_forkserver_preload(["recovery.isolation"])
+        _start_forkserver()
         return context
     return multiprocessing.get_context("spawn")
+
+
+def _start_forkserver() -> None:
+    """Start the forkserver with the current folder kept off its import path.
+
+    It runs as `python -c ...`, which puts the current folder first on
+    sys.path (and Python 3.11 ignores the parent's path it is handed), so
+    started inside a checkout, a normal install's workers would import that
+    checkout's `recovery` instead of the installed one. PYTHONSAFEPATH (3.11+)
+    leaves it out; the workers forked from it inherit the right path.
+    """
+    from multiprocessing import forkserver
+
+    previous = os.environ.get("PYTHONSAFEPATH")
+    os.environ["PYTHONSAFEPATH"] = "1"
+    try:
+        forkserver.ensure_running()
+    finally:
+        if previous is None:
+            os.environ.pop("PYTHONSAFEPATH", None)
+        else:
+            os.environ["PYTHONSAFEPATH"] = previous
 
 
 def _worker_setup(parent_pid: int, ceiling_bytes: int) -> None:

@@ -84,6 +84,8 @@ class Server:
 
     folder: Path
     db_url: str = ""
+    #: The `recovery` command to start: this environment's, or another install's (the wheel test).
+    command: Path = RECOVERY
     url: str = ""
     process: subprocess.Popen[bytes] | None = None
     log: Path = field(init=False)
@@ -100,7 +102,7 @@ class Server:
         env.pop("RECOVERY_DATABASE_URL", None)
         with open(self.log, "wb") as log:
             self.process = subprocess.Popen(
-                [str(RECOVERY), "--db", self.db_url, "serve", "--port", str(port), "--no-watch"],
+                [str(self.command), "--db", self.db_url, "serve", "--port", str(port), "--no-watch"],
                 stdout=log,
                 stderr=subprocess.STDOUT,
                 env=env,
@@ -131,7 +133,7 @@ class Server:
     def import_file(self, path: Path) -> str:
         """`recovery import FILE` against this server's database; returns what it printed."""
         done = subprocess.run(
-            [str(RECOVERY), "--db", self.db_url, "import", str(path)],
+            [str(self.command), "--db", self.db_url, "import", str(path)],
             capture_output=True,
             text=True,
             timeout=60,

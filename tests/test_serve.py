@@ -15,8 +15,8 @@ import pytest
 
 from recovery.store import Store
 from recovery.synthetic import make_run, to_fit
+from recovery.watchers.service import FolderSync
 from tests.conftest import NOW, free_port
-from watchers.service import FolderSync
 
 
 def get(url: str) -> str:

@@ -17,9 +17,9 @@ import pytest
 
 from recovery.store import Store
 from recovery.synthetic import make_run, to_fit, to_gpx, to_tcx
+from recovery.watchers import rules
+from recovery.watchers.scanner import FolderScanner
 from tests.conftest import zip_bytes
-from watchers import rules
-from watchers.scanner import FolderScanner
 
 START = datetime(2026, 9, 1, 6, 30, tzinfo=UTC)
 
@@ -259,7 +259,7 @@ def test_a_watcher_process_survives_a_real_folder(tmp_path: Path, shared_runs: P
 
 
 def test_a_file_replaced_while_being_read_is_not_taken_half_old(tmp_path: Path) -> None:
-    from watchers.scanner import _Changed, _read
+    from recovery.watchers.scanner import _Changed, _read
 
     path = tmp_path / "run.fit"
     path.write_bytes(_fit(7))
@@ -285,7 +285,7 @@ def test_a_new_file_in_a_quiet_folder_is_noticed_at_once(sqlite_store: Store, tm
 
 
 def test_a_file_rewritten_in_place_is_noticed_by_the_next_full_sweep(sqlite_store: Store, tmp_path: Path) -> None:
-    from watchers.scanner import FULL_SWEEP_EVERY
+    from recovery.watchers.scanner import FULL_SWEEP_EVERY
 
     path = tmp_path / "run.fit"
     path.write_bytes(_fit(12, minutes=10))

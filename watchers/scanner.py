@@ -26,7 +26,7 @@ from recovery.inputs import is_archive, iter_inputs
 from recovery.parsers import MAX_FILE_BYTES
 from recovery.store import SeenFile, Store, StoreUnavailable, clean_path
 from recovery.summary import summary_line
-from watchers import rules
+from recovery.watchers import rules
 
 log = logging.getLogger(__name__)
 

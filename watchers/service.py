@@ -22,8 +22,8 @@ from apscheduler.schedulers.blocking import BlockingScheduler
 from recovery.ingest import FileOutcome, Parser
 from recovery.isolation import ParsePool
 from recovery.store import Store, StoreUnavailable
-from watchers.rules import DEFAULT_INTERVAL_S
-from watchers.scanner import FolderScanner
+from recovery.watchers.rules import DEFAULT_INTERVAL_S
+from recovery.watchers.scanner import FolderScanner
 
 log = logging.getLogger(__name__)
 

@@ -25,6 +25,7 @@ import secrets
 import signal
 from collections.abc import Callable
 from datetime import datetime, timedelta
+from importlib import resources
 from pathlib import Path
 from types import FrameType
 from typing import Any
@@ -42,7 +43,8 @@ from werkzeug.routing import IntegerConverter
 from recovery import access
 from recovery.store import Store, StoreUnavailable, default_database_url, store_problem, utcnow
 
-TEMPLATES = Path(__file__).resolve().parents[2] / "templates"
+#: The checkout's top-level templates/ folder, which every install (wheel or editable) maps to this package.
+TEMPLATES = Path(str(resources.files("recovery.web.templates")))
 CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self'; connect-src 'self'; "
     "font-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'"

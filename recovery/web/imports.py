@@ -16,8 +16,8 @@ from recovery.ingest import FileOutcome, ingest_inputs
 from recovery.inputs import InputFile, iter_upload
 from recovery.isolation import ParsePool
 from recovery.summary import summary_line
+from recovery.watchers.folders import FolderRefused, unwatch_folder, watch_folder
 from recovery.web import get_store, now
-from watchers.folders import FolderRefused, unwatch_folder, watch_folder
 
 bp = Blueprint("imports", __name__)
 LOG_ROWS = 100
