@@ -234,7 +234,7 @@ def import_pass(paths: Sequence[Path], workers: int) -> ImportPass:
             finally:
                 store.close()
         with Store(f"sqlite:///{tmp}/bench.sqlite3") as check:
-            stored = check.count_runs()
+            stored = check.count_runs(only_runs=False)
     outcomes = Counter(r.outcome for r in results)
     problems = [f"{r.outcome}: {r.message}" for r in results if r.outcome != "imported"][:5]
     return ImportPass(

@@ -54,12 +54,13 @@ from sqlalchemy.exc import DBAPIError
 from bench.common import Meter, format_table, load, log, median, save_report, utc_now, verdict
 from recovery import schema
 from recovery.coach.discomfort import DiscomfortLog
-from recovery.coaching import coach_data, referral_now
+from recovery.coaching import coach_data, gather, referral
+from recovery.database import MIGRATIONS
 from recovery.history import RoutineSession
 from recovery.ingest import ingest_bytes, ingest_inputs
 from recovery.inputs import InputFile
 from recovery.isolation import ParsePool
-from recovery.store import MIGRATIONS, Store
+from recovery.store import Store
 from recovery.synthetic import make_run, to_fit
 from recovery.web import create_app
 
@@ -223,7 +224,7 @@ def discomfort_logs(count: int, first: datetime, rng: random.Random) -> list[Dis
 def add_routines(store: Store, rng: random.Random) -> tuple[int, int]:
     """A cool-down for about COOLDOWN_SHARE of the runs (not today's: it is waiting for one), a strength routine
     most weeks. Returns (cool-downs, strength sessions)."""
-    stored = store.runs(samples=False)
+    stored = store.runs(only_runs=False, samples=False)
     latest_id = max(s.id for s in stored)
     cooldowns = 0
     for s in sorted(stored, key=lambda s: s.id):
@@ -300,8 +301,8 @@ def big_database(runs: int, reseed: bool, workers: int) -> Seed:
         for entry in logs:
             store.add_discomfort(entry)
         cooldowns, strength = add_routines(store, rng)
-        if referral_now(store, NOW) is not None:
-            raise SystemExit(f"FAILED: the seed's discomfort logs call for a referral: {referral_now(store, NOW)}")
+        if (advice := referral(gather(store, NOW), NOW)) is not None:
+            raise SystemExit(f"FAILED: the seed's discomfort logs call for a referral: {advice}")
         info = {
             "seed_version": SEED_VERSION,
             "key": key,

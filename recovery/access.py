@@ -66,7 +66,7 @@ def env_password() -> str | None:
 
 
 def has_password(store: Store) -> bool:
-    return bool(env_password() or store.settings().get("password_hash"))
+    return bool(env_password() or store.setting("password_hash"))
 
 
 def password_matches(store: Store, attempt: str) -> bool:
@@ -76,7 +76,7 @@ def password_matches(store: Store, attempt: str) -> bool:
     from_env = env_password()
     if from_env:
         return password_problem(from_env) is None and hmac.compare_digest(from_env.encode(), attempt.encode())
-    stored = store.settings().get("password_hash")
+    stored = store.setting("password_hash")
     return bool(stored) and check_password_hash(stored, attempt)
 
 

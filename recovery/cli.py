@@ -22,6 +22,7 @@ from typing import Any
 import click
 
 from recovery import __version__
+from recovery import settings as runner_settings
 from recovery.access import (
     ENV_ALLOWED_HOSTS,
     ENV_PASSWORD,
@@ -33,14 +34,19 @@ from recovery.access import (
     password_problem,
     set_password,
 )
-from recovery.coach.discomfort import WHEN, WHERE, DiscomfortLog
+from recovery.clock import utcnow
+from recovery.coach.catalogue import CatalogueError
+from recovery.coach.discomfort import WHEN, WHERE, check_log
 from recovery.coach.routine import Routine
+from recovery.coaching import coach_data
+from recovery.database import DatabaseTooOld, StoreUnavailable, default_database_url, store_problem
 from recovery.errors import FileProblem
 from recovery.ingest import FileOutcome, ingest_inputs
 from recovery.inputs import iter_inputs
 from recovery.parsers import read_path
-from recovery.store import DatabaseTooOld, Store, StoreUnavailable, default_database_url, store_problem, utcnow
-from recovery.summary import SUMMARY_WORDS, human_summary, inspect_json, iso_utc, one_line, stored_json, summary_line
+from recovery.store import Store
+from recovery.summary import SUMMARY_WORDS, human_summary, inspect_json, one_line, stored_json, summary_line
+from recovery.upkeep import fill_heart_times
 from recovery.watchers.folders import FolderRefused, resolve, unwatch_folder, watch_folder
 from recovery.watchers.rules import DEFAULT_INTERVAL_S
 
@@ -64,10 +70,21 @@ def cli(ctx: click.Context, db_url: str | None) -> None:
 
 
 def _store(ctx: click.Context) -> Store:
+    """The database, opened once the coach's data files are known to be sound (else: one sentence, exit 2)."""
+    _check_coach_files()
     try:
-        return Store(ctx.obj.get("db_url") or default_database_url())
+        store = Store(ctx.obj.get("db_url") or default_database_url())
     except (DatabaseTooOld, StoreUnavailable) as problem:
         raise click.ClickException(str(problem)) from None
+    fill_heart_times(store)
+    return store
+
+
+def _check_coach_files() -> None:
+    try:
+        coach_data()
+    except CatalogueError as problem:
+        raise Refused(f"the coach's data files have a mistake: {problem}") from None
 
 
 @cli.command()
@@ -118,14 +135,7 @@ def import_(ctx: click.Context, paths: tuple[Path, ...], workers: int, as_json: 
             counts[outcome.outcome] += 1
             advance()
             if as_json:
-                results.append(
-                    {
-                        "path": outcome.path,
-                        "outcome": outcome.outcome,
-                        "run_ids": list(outcome.run_ids),
-                        "message": outcome.message,
-                    }
-                )
+                results.append(outcome.to_json())
             else:
                 click.echo(outcome.message)
     if as_json:
@@ -197,18 +207,7 @@ def log(ctx: click.Context, as_json: bool, since: str | None, limit: int | None)
     with _store(ctx) as store:
         entries = store.import_log(since=start, limit=limit)
     if as_json:
-        _print_json(
-            [
-                {
-                    "path": e.path,
-                    "outcome": e.outcome,
-                    "run_id": e.run_id,
-                    "message": e.message,
-                    "at": iso_utc(e.at),
-                }
-                for e in entries
-            ]
-        )
+        _print_json([e.to_json() for e in entries])
         return
     for e in entries:
         click.echo(f"{e.at:%Y-%m-%d %H:%M:%S}  {e.outcome:<10} {e.message}")
@@ -325,10 +324,12 @@ def _print_routine(routine: Routine, as_json: bool) -> None:
 @click.pass_context
 def cooldown(ctx: click.Context, run_id: int | None, as_json: bool) -> None:
     """The cool-down for a run (default: the latest run), with the reasons for each stretch."""
-    from recovery.coaching import cooldown_for
+    from recovery.coaching import cooldown_for, gather, latest_stored
 
+    now = utcnow()
     with _store(ctx) as store:
-        routine = cooldown_for(store, run_id, utcnow())
+        gathered = gather(store, now)
+        routine = cooldown_for(store, gathered, latest_stored(store, gathered, run_id), now)
     if routine is None:
         raise click.UsageError(
             f"no run {run_id} is stored" if run_id is not None else "no runs yet: import one with `recovery import`"
@@ -341,10 +342,11 @@ def cooldown(ctx: click.Context, run_id: int | None, as_json: bool) -> None:
 @click.pass_context
 def warmup(ctx: click.Context, as_json: bool) -> None:
     """The dynamic warm-up for your next run."""
-    from recovery.coaching import warmup_for
+    from recovery.coaching import gather, warmup_for
 
+    now = utcnow()
     with _store(ctx) as store:
-        _print_routine(warmup_for(store, utcnow()), as_json)
+        _print_routine(warmup_for(gather(store, now), now), as_json)
 
 
 @cli.group(invoke_without_command=True)
@@ -354,10 +356,11 @@ def strength(ctx: click.Context, as_json: bool) -> None:
     """This week's strengthening suggestion (`strength done` logs a session)."""
     if ctx.invoked_subcommand is not None:
         return
-    from recovery.coaching import strength_for
+    from recovery.coaching import gather, strength_for
 
+    now = utcnow()
     with _store(ctx) as store:
-        _print_routine(strength_for(store, utcnow()), as_json)
+        _print_routine(strength_for(gather(store, now), now), as_json)
 
 
 @strength.command("done")
@@ -377,7 +380,7 @@ def discomfort() -> None:
 
 
 @discomfort.command("add")
-@click.argument("score", type=click.IntRange(0, 10))
+@click.argument("score", metavar="SCORE")
 @click.option("--when", "when", type=click.Choice(WHEN), default="after", show_default=True)
 @click.option("--where", "where", type=click.Choice(WHERE), default="central", show_default=True)
 @click.option("--red-flag", "red_flags", multiple=True, help="A warning sign you have (see `discomfort red-flags`).")
@@ -386,27 +389,26 @@ def discomfort() -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print the advice as JSON.")
 @click.pass_context
 def discomfort_add(
-    ctx: click.Context, score: int, when: str, where: str, red_flags: tuple[str, ...], note: str | None,
+    ctx: click.Context, score: str, when: str, where: str, red_flags: tuple[str, ...], note: str | None,
     at: str | None, as_json: bool,
 ) -> None:  # fmt: skip
     """Log a discomfort SCORE from 0 to 10, and see whether to get it looked at."""
-    from recovery.coaching import coach_data, referral_now
+    from recovery.coaching import gather, referral
 
-    known = coach_data().red_flags
-    for flag in red_flags:
-        if flag not in known:
-            raise click.BadParameter(f"{flag!r} is not one of: {', '.join(known)}", param_hint="--red-flag")
-    log = DiscomfortLog(_when(at), score, when, where, tuple(dict.fromkeys(red_flags)), note)
     with _store(ctx) as store:
+        log, problems = check_log(_when(at), score, when, where, red_flags, note, coach_data().red_flags)
+        if log is None:
+            raise click.UsageError(" ".join(problems))
         log_id = store.add_discomfort(log)
-        referral = referral_now(store, max(utcnow(), log.at))
+        moment = max(utcnow(), log.at)
+        advice = referral(gather(store, moment), moment)
     if as_json:
-        _print_json({"id": log_id, "referral": None if referral is None else referral.to_json()})
+        _print_json({"id": log_id, "log": log.to_json(), "referral": None if advice is None else advice.to_json()})
         return
-    click.echo(f"Logged {score}/10 ({when}, {where}).")
-    if referral is not None:
-        click.echo(referral.text)
-        for reason in referral.reasons:
+    click.echo(f"Logged {log.score}/10 ({log.when}, {log.where}).")
+    if advice is not None:
+        click.echo(advice.text)
+        for reason in advice.reasons:
             click.echo(f"  - {reason}")
 
 
@@ -418,12 +420,7 @@ def discomfort_list(ctx: click.Context, as_json: bool) -> None:
     with _store(ctx) as store:
         logs = store.discomfort_logs()
     if as_json:
-        rows = [
-            {"at": iso_utc(log.at), "score": log.score, "when": log.when,
-             "where": log.where, "red_flags": list(log.red_flags), "note": log.note}
-            for log in logs
-        ]  # fmt: skip
-        _print_json(rows)
+        _print_json([log.to_json() for log in logs])
         return
     if not logs:
         click.echo("No discomfort logged yet. Log with: recovery discomfort add SCORE")
@@ -436,33 +433,63 @@ def discomfort_list(ctx: click.Context, as_json: bool) -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 def discomfort_red_flags(as_json: bool) -> None:
     """The warning-sign questions, with the names `--red-flag` takes."""
-    from recovery.coaching import coach_data
-
+    _check_coach_files()
     flags = coach_data().red_flags
     if as_json:
-        _print_json([{"name": f.id, "question": f.question, "level": f.level} for f in flags.values()])
+        _print_json([flag.to_json() for flag in flags.values()])
         return
     for flag in flags.values():
         click.echo(f"{flag.id:<16} {flag.question}")
 
 
-@cli.command("profile")
-@click.option("--max-hr", type=click.IntRange(120, 240), help="Your maximum heart rate.")
-@click.option("--rest-hr", type=click.IntRange(25, 110), help="Your resting heart rate.")
-@click.option("--sex", type=click.Choice(["male", "female", "unset"]), help="For the load formula's weighting.")
-@click.pass_context
-def profile_cmd(ctx: click.Context, max_hr: int | None, rest_hr: int | None, sex: str | None) -> None:
-    """Show or set the heart-rate figures the training load is computed with."""
+def _settings_options(command: Callable[..., None]) -> Callable[..., None]:
+    """One option per declared setting (`recovery.settings.DECLARED`): --units, --time-zone, --max-hr, ..."""
+    for d in reversed(runner_settings.DECLARED):
+        allowed = "/".join(d.choices) if d.choices else f"{d.low}-{d.high}" if d.low is not None else "a zone name"
+        clear = f"; '{runner_settings.UNSET}' clears it" if d.optional else ""
+        flag = f"--{d.name.replace('_', '-')}"
+        command = click.option(flag, d.name, metavar="VALUE", help=f"{d.help} ({allowed}{clear})")(command)
+    return command
+
+
+def _show_settings(ctx: click.Context, as_json: bool, given: dict[str, str | None]) -> None:
+    changes = {name: value for name, value in given.items() if value is not None}
+    rows, problems = runner_settings.validate(changes)
+    if problems:
+        raise click.UsageError(" ".join(problems))
     with _store(ctx) as store:
-        if max_hr is not None:
-            store.set_setting("max_hr", str(max_hr))
-        if rest_hr is not None:
-            store.set_setting("rest_hr", str(rest_hr))
-        if sex is not None:
-            store.set_setting("sex", None if sex == "unset" else sex)
-        values = store.settings()
-    for key, label in (("max_hr", "max heart rate"), ("rest_hr", "resting heart rate"), ("sex", "sex")):
-        click.echo(f"{label}: {values.get(key, 'not set (estimated)')}")
+        if rows:
+            store.set_settings(rows)
+        current = runner_settings.from_stored(store.settings(runner_settings.NAMES))
+    if as_json:
+        _print_json(current.to_json())
+        return
+    for d in runner_settings.DECLARED:
+        value = getattr(current, d.name)
+        if value is None:
+            shown = f"not set (this machine's: {current.zone})" if d.name == "time_zone" else "not set (estimated)"
+            shown = shown if d.name != "sex" else "not set"
+        else:
+            shown = f"{value} {d.unit}".rstrip()
+        click.echo(f"{d.label}: {shown}")
+
+
+@cli.command("settings")
+@_settings_options
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@click.pass_context
+def settings_cmd(ctx: click.Context, as_json: bool, **given: str | None) -> None:
+    """Show or change your settings: units, time zone, and the heart-rate figures the training load uses."""
+    _show_settings(ctx, as_json, given)
+
+
+@cli.command("profile", hidden=True)
+@_settings_options
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@click.pass_context
+def profile_cmd(ctx: click.Context, as_json: bool, **given: str | None) -> None:
+    """The earlier name of `recovery settings`."""
+    _show_settings(ctx, as_json, given)
 
 
 class Refused(click.ClickException):

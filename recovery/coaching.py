@@ -1,26 +1,47 @@
-"""Gather what the coach needs from the store, and ask the (pure) coach.
+"""Gather what the coach and the pages need from the store, once per request, and ask the (pure) coach.
 
-The CLI and the dashboard call these; all the deciding happens in
-`recovery.coach`, which never sees the database or the clock.
+`gather(store, now)` reads it all in a handful of queries and keeps it
+until the database's data version moves on (any write, in any process), so
+a page costs one query while nothing changed. The CLI and the dashboard
+both call the functions here; all the deciding happens in `recovery.coach`
+and `recovery.history`, which never see the database or the clock.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import os
+import threading
+import weakref
+from collections.abc import Sequence
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from functools import cache
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
 
-from recovery.coach.catalogue import Catalogue, load_catalogue
-from recovery.coach.discomfort import DiscomfortLog, RedFlag, Referral, assess, load_red_flags
+from recovery.coach.catalogue import DEFAULT_CATALOGUE, Catalogue, CatalogueError, load_catalogue
+from recovery.coach.discomfort import RED_FLAGS_FILE, DiscomfortLog, RedFlag, Referral, assess, load_red_flags
 from recovery.coach.load import Load, Profile, classify_run, heart_limits, run_load, trend, usual_speed
 from recovery.coach.routine import Routine, build_cooldown, build_strength, build_warmup
-from recovery.coach.weights import Weights, load_weights
+from recovery.coach.weights import RULES_FILE, Weights, load_weights
+from recovery.history import COOLDOWN_GRACE, RoutineSession, Streak, cooldown_streak, cooled_run_ids
 from recovery.model import Run
+from recovery.settings import NAMES, Settings, from_stored
 from recovery.store import Store, StoredRun
 
 #: How far back the coach looks for the runner's habits and "longest in N weeks".
 HISTORY = timedelta(days=365)
 DISCOMFORT_HISTORY = timedelta(days=60)
+#: What `gather` reads back from now: a year for the coach, and the history page's 53-week calendar
+#: (which starts on a Monday, so up to 6 days more) with a day to spare.
+WINDOW = timedelta(days=380)
+#: A gathering is read again after this long even if nothing was written, so its window keeps up with now.
+REGATHER = timedelta(hours=1)
+#: A folder with the coach's data files to use instead of the shipped ones (any of the three).
+ENV_COACH_DIR = "RECOVERY_COACH_DIR"
+
+
+# -- the coach's data files -------------------------------------------------------
 
 
 @dataclass(frozen=True)
@@ -30,106 +51,192 @@ class CoachData:
     red_flags: dict[str, RedFlag]
 
 
-@cache
+def coach_files() -> dict[str, Path]:
+    """The three files the coach reads: each from RECOVERY_COACH_DIR where that folder has it, else the shipped one."""
+    shipped = {"catalogue": DEFAULT_CATALOGUE, "weights": RULES_FILE, "red_flags": RED_FLAGS_FILE}
+    folder = os.environ.get(ENV_COACH_DIR)
+    if not folder:
+        return shipped
+    return {what: own if (own := Path(folder) / path.name).exists() else path for what, path in shipped.items()}
+
+
 def coach_data() -> CoachData:
-    """The coach's data files, loaded and checked once per process."""
-    return CoachData(load_catalogue(), load_weights(), load_red_flags())
+    """The coach's data files, loaded and checked once per process (per set of files).
+
+    Raises CatalogueError naming the file and line at fault; `serve` and the
+    CLI call this before anything else, so a mistake stops them at start.
+    """
+    files = coach_files()
+    return _load(files["catalogue"], files["weights"], files["red_flags"])
 
 
-def profile(store: Store) -> Profile:
-    values = store.settings()
+@lru_cache(maxsize=8)
+def _load(catalogue: Path, weights: Path, red_flags: Path) -> CoachData:
+    try:
+        return CoachData(load_catalogue(catalogue), load_weights(weights), load_red_flags(red_flags))
+    except (OSError, UnicodeDecodeError) as exc:
+        name = getattr(exc, "filename", None) or "one of the coach's files"
+        raise CatalogueError(f"{name}: could not be read ({getattr(exc, 'strerror', None) or exc}).") from exc
 
-    def number(key: str) -> int | None:
-        return int(values[key]) if values.get(key, "").isdigit() else None
 
-    return Profile(max_hr=number("max_hr"), rest_hr=number("rest_hr"), sex=values.get("sex") or None)
+# -- one gathering per request ----------------------------------------------------
 
 
-def resolved_profile(store: Store, history: list[Run]) -> tuple[Profile, tuple[str, ...]]:
+@dataclass(frozen=True, eq=False)
+class Gathered:
+    """Everything a page or a command needs from the store for the coach, as read at one data version."""
+
+    version: int
+    read_at: datetime
+    since: datetime  # `runs` and `discomfort` go back to here
+    settings: Settings
+    latest: StoredRun | None  # the newest running activity, however old, without samples
+    runs: tuple[StoredRun, ...]  # every activity since `since`, oldest first, without samples
+    run_starts: tuple[tuple[int, datetime], ...]  # every dated running activity ever: the streak
+    sessions: tuple[RoutineSession, ...]  # every routine ever done, oldest first
+    discomfort: tuple[DiscomfortLog, ...]  # since `since`, oldest first
+    strength: tuple[datetime, ...]  # every strength session
+    #: Figures worked out from this gathering (loads, the streak), kept as long as it is.
+    memo: dict[tuple[Any, ...], Any] = field(default_factory=dict, repr=False)
+
+    def covers(self, start: datetime) -> bool:
+        return start >= self.since
+
+    def runs_between(self, start: datetime, end: datetime) -> list[StoredRun]:
+        """Activities starting in [start, end), from the gathering (`start` must be covered)."""
+        return [s for s in self.runs if s.run.start_time_utc is not None and start <= s.run.start_time_utc < end]
+
+    def logs_since(self, start: datetime) -> list[DiscomfortLog]:
+        return [log for log in self.discomfort if log.at >= start]
+
+    @property
+    def cooled(self) -> set[int]:
+        """Runs with a cool-down that counts (`RoutineSession.counts`)."""
+        key = ("cooled",)
+        if key not in self.memo:
+            self.memo[key] = cooled_run_ids(self.sessions)
+        return self.memo[key]  # type: ignore[no-any-return]
+
+
+_GATHERED: weakref.WeakKeyDictionary[Store, Gathered] = weakref.WeakKeyDictionary()
+_GATHERING = threading.Lock()
+
+
+def gather(store: Store, now: datetime) -> Gathered:
+    """What the store holds for the coach and the pages: read again only when the data version moved on.
+
+    The version is read first, so what is kept is never older than the
+    version it is kept under; a write in between only means the next
+    request reads again.
+    """
+    version = store.version()
+    kept = _GATHERED.get(store)
+    if kept is not None and kept.version == version and timedelta(0) <= now - kept.read_at < REGATHER:
+        return kept
+    since = now - WINDOW - REGATHER
+    gathered = Gathered(
+        version=version,
+        read_at=now,
+        since=since,
+        settings=from_stored(store.settings(NAMES)),
+        latest=store.latest(only_runs=True),
+        runs=tuple(store.runs_between(since)),
+        run_starts=tuple(store.run_starts()),
+        sessions=tuple(store.routine_sessions()),
+        discomfort=tuple(store.discomfort_logs(since=since)),
+        strength=tuple(store.strength_sessions()),
+    )
+    with _GATHERING:
+        _GATHERED[store] = gathered
+    return gathered
+
+
+# -- what the coach makes of it ------------------------------------------------------
+
+
+def resolved_profile(told: Profile, history: Sequence[Run]) -> tuple[Profile, tuple[str, ...]]:
     """The runner's heart limits, estimated (and said so) where they set none."""
-    told = profile(store)
     max_hr, rest_hr, notes = heart_limits(told, history)
     return Profile(max_hr=max_hr, rest_hr=rest_hr, sex=told.sex), notes
 
 
-_LOADS: dict[tuple[object, ...], Load] = {}
-_LOADS_KEPT = 50_000
+def loads(gathered: Gathered, stored: Sequence[StoredRun], runner: Profile) -> list[tuple[StoredRun, Load]]:
+    """The load of each of these runs, each judged against all of them (its history), once per gathering."""
+    key = ("loads", runner, tuple(s.id for s in stored))
+    if key not in gathered.memo:
+        history = [s.run for s in stored]
+        usual = usual_speed(history)
+        gathered.memo[key] = [(s, run_load(s.run, runner, history, s.heart, usual=usual)) for s in stored]
+    return gathered.memo[key]  # type: ignore[no-any-return]
 
 
-def load_of(stored: StoredRun, runner: Profile, history: list[Run], usual: float | None) -> Load:
-    """`run_load` for a stored run of `history`, remembered for the life of the process.
-
-    Every dashboard page sums a year of loads; a run's load changes only with
-    the run itself or the runner's heart limits, which are both in the key.
-    Loads estimated from pace also depend on the runner's usual pace
-    (`usual`, `usual_speed(history)` worked out once by the caller), so
-    those are worked out afresh each time (they are cheap: no samples).
-    """
-    run = stored.run
-    key = (stored.id, run.content_id, run.moving_s, run.elapsed_s, run.avg_hr, runner, stored.heart is None)
-    load = _LOADS.get(key)
-    if load is None:
-        load = run_load(run, runner, history, stored.heart, usual=usual)
-        if load.method != "pace":
-            if len(_LOADS) >= _LOADS_KEPT:
-                _LOADS.clear()
-            _LOADS[key] = load
-    return load
+def referral(gathered: Gathered, now: datetime) -> Referral | None:
+    """The one referral a page shows: from the logs of the last DISCOMFORT_HISTORY."""
+    return assess(gathered.logs_since(now - DISCOMFORT_HISTORY), now, coach_data().red_flags)
 
 
-@dataclass(frozen=True)
-class DiscomfortNow:
-    """The runner's recent discomfort logs and what they call for: read once, used by every routine on a page."""
-
-    logs: list[DiscomfortLog]
-    referral: Referral | None
-
-
-def discomfort_now(store: Store, now: datetime) -> DiscomfortNow:
-    logs = store.discomfort_logs(since=now - DISCOMFORT_HISTORY)
-    return DiscomfortNow(logs, assess(logs, now, coach_data().red_flags))
+def history_before(store: Store, gathered: Gathered, start: datetime) -> list[StoredRun]:
+    """The year of activities before `start`: from the gathering, or read for a run older than it covers."""
+    if gathered.covers(start - HISTORY):
+        return gathered.runs_between(start - HISTORY, start)
+    return store.runs_between(start - HISTORY, start)
 
 
-def referral_now(store: Store, now: datetime) -> Referral | None:
-    return discomfort_now(store, now).referral
-
-
-def cooldown_for(store: Store, run_id: int | None, now: datetime, stored: StoredRun | None = None) -> Routine | None:
-    """The cool-down for a stored run (default: the latest run); None if there is none.
-
-    `stored` is the run itself when the caller has already read it.
-    """
-    if stored is None:
-        latest = run_id if run_id is not None else store.latest_run_id()
-        stored = store.run(latest) if latest is not None else None
+def cooldown_for(
+    store: Store, gathered: Gathered, stored: StoredRun | None, now: datetime
+) -> Routine | None:
+    """The cool-down for a stored run (None: there is no run); `gathered` is this request's gathering."""
     if stored is None:
         return None
     data = coach_data()
     run = stored.run
     start = run.start_time_utc or now
-    stored_history = store.runs_between(start - HISTORY, start)
-    history = [s.run for s in stored_history]
+    earlier = history_before(store, gathered, start)
+    history = [s.run for s in earlier]
     # Estimate missing heart limits once for the whole history, not once per run.
-    runner, limit_notes = resolved_profile(store, history)
+    runner, limit_notes = resolved_profile(gathered.settings.profile, history)
     usual = usual_speed(history)
-    loads = [(s.run, load_of(s, runner, history, usual)) for s in stored_history]
+    with_loads = [(s.run, load) for s, load in loads(gathered, earlier, runner)]
     load = run_load(run, runner, history, stored.heart, usual=usual)
-    run_class = classify_run(run, load, loads, start)
-    logs = store.discomfort_logs(since=start - DISCOMFORT_HISTORY)
-    referral = assess(logs, now, data.red_flags)
-    week = trend([(r.start_time_utc, ld.value) for r, ld in loads if r.start_time_utc] + [(start, load.value)], start)
+    run_class = classify_run(run, load, with_loads, start)
+    logs = gathered.logs_since(start - DISCOMFORT_HISTORY) if gathered.covers(start - DISCOMFORT_HISTORY) else (
+        store.discomfort_logs(since=start - DISCOMFORT_HISTORY))  # fmt: skip
+    entries = [(r.start_time_utc, ld.value) for r, ld in with_loads if r.start_time_utc] + [(start, load.value)]
+    week = trend(entries, start)
     notes = [week.description] if week.description else []
     notes.extend((*limit_notes, *load.notes))
-    return build_cooldown(run, run_class, logs, referral, data.catalogue, data.weights, run_id=stored.id, notes=notes)
+    return build_cooldown(
+        run, run_class, logs, referral(gathered, now), data.catalogue, data.weights, run_id=stored.id, notes=notes
+    )
 
 
-def warmup_for(store: Store, now: datetime, discomfort: DiscomfortNow | None = None) -> Routine:
+def warmup_for(gathered: Gathered, now: datetime) -> Routine:
     data = coach_data()
-    d = discomfort or discomfort_now(store, now)
-    return build_warmup(d.logs, d.referral, data.catalogue, data.weights, now)
+    logs = gathered.logs_since(now - DISCOMFORT_HISTORY)
+    return build_warmup(logs, referral(gathered, now), data.catalogue, data.weights, now)
 
 
-def strength_for(store: Store, now: datetime, discomfort: DiscomfortNow | None = None) -> Routine:
+def strength_for(gathered: Gathered, now: datetime) -> Routine:
     data = coach_data()
-    d = discomfort or discomfort_now(store, now)
-    return build_strength(store.strength_sessions(), d.logs, d.referral, data.catalogue, data.weights, now)
+    logs = gathered.logs_since(now - DISCOMFORT_HISTORY)
+    return build_strength(gathered.strength, logs, referral(gathered, now), data.catalogue, data.weights, now)
+
+
+def streak(gathered: Gathered, now: datetime) -> Streak:
+    """The cool-down streak: it changes with the data, and when the newest run's time for its cool-down runs out."""
+    newest = max((start for _, start in gathered.run_starts), default=None)
+    within_grace = newest is not None and now - newest <= COOLDOWN_GRACE
+    key = ("streak", within_grace)
+    if key not in gathered.memo:
+        gathered.memo[key] = cooldown_streak(gathered.run_starts, gathered.cooled, now)
+    return gathered.memo[key]  # type: ignore[no-any-return]
+
+
+def latest_stored(store: Store, gathered: Gathered, run_id: int | None) -> StoredRun | None:
+    """A run by id (without samples), or the newest run: what the CLI's and the timer's cool-down is for."""
+    if run_id is None:
+        return gathered.latest
+    stored = next((s for s in gathered.runs if s.id == run_id), None)
+    if stored is not None:
+        return stored
+    return store.run(run_id)

@@ -8,43 +8,37 @@ this is glue: the deciding lives in `recovery.coach` and `recovery.history`.
 from __future__ import annotations
 
 import math
-import os
-import weakref
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta, tzinfo
-from functools import cache
-from pathlib import Path
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
+from datetime import date, datetime, timedelta
 
 from recovery.classify import KM_PER_MILE
 from recovery.coach.discomfort import DiscomfortLog, Referral
-from recovery.coach.load import Trend, trend, usual_speed
+from recovery.coach.load import Trend, trend
 from recovery.coach.routine import Routine
 from recovery.coaching import (
     HISTORY,
+    Gathered,
     cooldown_for,
-    discomfort_now,
-    load_of,
+    loads,
+    referral,
     resolved_profile,
+    streak,
     strength_for,
     warmup_for,
 )
 from recovery.history import (
-    COOLDOWN_GRACE,
     DayMark,
     RoutineSession,
     Streak,
     WeekSummary,
     calendar,
     compared_with_usual,
-    cooldown_streak,
     monday,
     weekly,
 )
 from recovery.model import Run
 from recovery.store import Store, StoredRun
 
-UNITS = ("km", "mi")
 HEATMAP_WEEKS = 53
 TREND_WEEKS = 26
 SHARE_WEEKS = 8
@@ -53,49 +47,6 @@ RUNS_PER_PAGE = 50
 FRESH_RUN = timedelta(hours=12)
 #: The discomfort logs listed on Today.
 RECENT_LOGS = timedelta(days=14)
-
-
-@cache
-def time_zones() -> frozenset[str]:
-    """Every zone name this machine knows (scanning for them is slow: once per process)."""
-    return frozenset(available_timezones())
-
-
-def system_time_zone() -> str:
-    """The machine's own zone name (TZ, or what /etc/localtime points to), else UTC."""
-    name = os.environ.get("TZ", "").lstrip(":")
-    if name in time_zones():
-        return name
-    try:
-        target = str(Path("/etc/localtime").resolve())
-    except OSError:
-        return "UTC"
-    marker = "zoneinfo/"
-    if marker in target:
-        candidate = target.split(marker, 1)[1]
-        if candidate in time_zones():
-            return candidate
-    return "UTC"
-
-
-@dataclass(frozen=True)
-class Preferences:
-    units: str  # km | mi
-    time_zone: str
-
-    @property
-    def tz(self) -> tzinfo:
-        try:
-            return ZoneInfo(self.time_zone)
-        except (ZoneInfoNotFoundError, ValueError):
-            return ZoneInfo("UTC")
-
-
-def preferences(store: Store) -> Preferences:
-    values = store.settings()
-    units = values.get("units") if values.get("units") in UNITS else "km"
-    zone = values.get("time_zone") or system_time_zone()
-    return Preferences(units, zone if zone in time_zones() else "UTC")
 
 
 @dataclass(frozen=True)
@@ -112,10 +63,8 @@ class Today:
     recent_logs: tuple[DiscomfortLog, ...]
 
 
-def today(store: Store, now: datetime) -> Today:
-    latest_id = store.latest_run_id()
-    latest = store.run(latest_id) if latest_id is not None else None
-    discomfort = discomfort_now(store, now)
+def today(store: Store, gathered: Gathered, now: datetime) -> Today:
+    latest = gathered.latest
     comparison = None
     cooldown = None
     cooled = False
@@ -123,10 +72,12 @@ def today(store: Store, now: datetime) -> Today:
     if latest is not None:
         run = latest.run
         start = run.start_time_utc or now
-        earlier = [s.run for s in store.runs_between(start - timedelta(weeks=8), start)]
-        comparison = compared_with_usual(run, earlier, preferences(store).units)
-        cooldown = cooldown_for(store, latest.id, now, stored=latest)
-        cooled = any(s.counts for s in store.routine_sessions(run_id=latest.id) if s.phase == "cooldown")
+        earlier = [s.run for s in gathered.runs_between(start - timedelta(weeks=8), start)]
+        if not gathered.covers(start - timedelta(weeks=8)):
+            earlier = [s.run for s in store.runs_between(start - timedelta(weeks=8), start)]
+        comparison = compared_with_usual(run, earlier, gathered.settings.units)
+        cooldown = cooldown_for(store, gathered, latest, now)
+        cooled = latest.id in gathered.cooled
         end = run.end_time_utc
         is_fresh = end is not None and now - end <= FRESH_RUN
     return Today(
@@ -135,45 +86,12 @@ def today(store: Store, now: datetime) -> Today:
         comparison=comparison,
         cooldown=cooldown,
         cooled=cooled,
-        warmup=warmup_for(store, now, discomfort),
-        strength=strength_for(store, now, discomfort),
-        referral=discomfort.referral,
-        streak=streak(store, now),
-        recent_logs=tuple(log for log in discomfort.logs if log.at >= now - RECENT_LOGS),
+        warmup=warmup_for(gathered, now),
+        strength=strength_for(gathered, now),
+        referral=referral(gathered, now),
+        streak=streak(gathered, now),
+        recent_logs=tuple(gathered.logs_since(now - RECENT_LOGS)),
     )
-
-
-@dataclass
-class _KeptStreak:
-    version: tuple[object, ...]
-    starts: list[tuple[int, datetime]]
-    cooled: set[int]
-    newest: datetime | None
-    by_grace: dict[bool, Streak]
-
-
-#: Per open store: the streak's inputs at one activity version, and the streak before and after the grace time.
-_STREAKS: weakref.WeakKeyDictionary[Store, _KeptStreak] = weakref.WeakKeyDictionary()
-
-
-def streak(store: Store, now: datetime) -> Streak:
-    """The cool-down streak, worked out again only when runs or routines changed.
-
-    The streak reads every run ever stored, and every page shows it. It
-    changes when a run or a routine is added or changed, or when the newest
-    run's time for its cool-down runs out; nothing else. So it is kept per
-    database under exactly those keys.
-    """
-    version = store.activity_version()
-    kept = _STREAKS.get(store)
-    if kept is None or kept.version != version:
-        starts, cooled = store.run_starts(), store.cooled_run_ids()
-        newest = max((start for _, start in starts), default=None)
-        kept = _STREAKS[store] = _KeptStreak(version, starts, cooled, newest, {})
-    within_grace = kept.newest is not None and now - kept.newest <= COOLDOWN_GRACE
-    if within_grace not in kept.by_grace:
-        kept.by_grace[within_grace] = cooldown_streak(kept.starts, kept.cooled, now)
-    return kept.by_grace[within_grace]
 
 
 @dataclass(frozen=True)
@@ -186,23 +104,22 @@ class HistoryView:
     units: str
 
 
-def history(store: Store, now: datetime) -> HistoryView:
-    prefs = preferences(store)
-    tz = prefs.tz
+def history(gathered: Gathered, now: datetime) -> HistoryView:
+    settings = gathered.settings
+    tz = settings.tz
     end = now.astimezone(tz).date()
     first_day = monday(end) - timedelta(weeks=HEATMAP_WEEKS - 1)
     since = min(now - HISTORY, datetime.combine(first_day, datetime.min.time(), tz) - timedelta(days=1))
-    stored = store.runs_between(since, now + timedelta(days=1))
+    stored = gathered.runs_between(since, now + timedelta(days=1))
     runs = [s.run for s in stored]
-    runner, _ = resolved_profile(store, runs)
-    usual = usual_speed(runs)
-    loads = [(s.id, s.run, load_of(s, runner, runs, usual).value) for s in stored]
-    sessions = store.routine_sessions(since=since)
-    logs = store.discomfort_logs(since=since)
+    runner, _ = resolved_profile(settings.profile, runs)
+    with_loads = [(s.id, s.run, load.value) for s, load in loads(gathered, stored, runner)]
+    sessions = [s for s in gathered.sessions if s.finished_at >= since]
+    logs = gathered.logs_since(since)
     days = calendar(runs, sessions, logs, tz, start=first_day, end=end)
-    weeks = weekly(loads, sessions, logs, tz, end=end, weeks=TREND_WEEKS)
-    entries = [(r.start_time_utc, value) for _, r, value in loads if r.start_time_utc]
-    return HistoryView(streak(store, now), tuple(days), end, tuple(weeks), trend(entries, now), prefs.units)
+    weeks = weekly(with_loads, sessions, logs, tz, end=end, weeks=TREND_WEEKS)
+    entries = [(r.start_time_utc, value) for _, r, value in with_loads if r.start_time_utc]
+    return HistoryView(streak(gathered, now), tuple(days), end, tuple(weeks), trend(entries, now), settings.units)
 
 
 @dataclass(frozen=True)
@@ -214,12 +131,12 @@ class RunPage:
     total: int
 
 
-def run_list(store: Store, page: int = 1, *, only_runs: bool = False) -> RunPage:
+def run_list(store: Store, gathered: Gathered, page: int = 1, *, only_runs: bool = False) -> RunPage:
     total = store.count_runs(only_runs=only_runs)
     pages = max(1, math.ceil(total / RUNS_PER_PAGE))
     page = min(max(1, page), pages)
     runs = store.runs(limit=RUNS_PER_PAGE, offset=(page - 1) * RUNS_PER_PAGE, only_runs=only_runs, samples=False)
-    cooled = store.cooled_run_ids([s.id for s in runs])
+    cooled = gathered.cooled & {s.id for s in runs}
     return RunPage(tuple(runs), frozenset(cooled), page, pages, total)
 
 
@@ -280,9 +197,8 @@ def _rolling_mean(t: tuple[float, ...], values: list[float | None], window_s: fl
     return out
 
 
-def record_session(store: Store, session: RoutineSession) -> Streak:
+def record_session(store: Store, session: RoutineSession) -> None:
     """Keep a routine done against its run (a strength routine also counts as a strength session)."""
     store.add_routine_session(session)
     if session.phase == "strength" and session.counts:
         store.add_strength_session(session.finished_at)
-    return streak(store, session.finished_at)

@@ -66,6 +66,9 @@ class Streak:
     best: int
     waiting_run_id: int | None  # the newest run, when its cool-down can still be done today
 
+    def to_json(self) -> dict[str, int]:
+        return {"current": self.current, "best": self.best}
+
 
 def cooldown_streak(run_starts: Sequence[tuple[int, datetime]], cooled: set[int], now: datetime) -> Streak:
     """Runs in a row followed by a cool-down, newest back; and the best such run ever.

@@ -29,12 +29,14 @@ from typing import Protocol
 from sqlalchemy.exc import InterfaceError, OperationalError
 
 from recovery.classify import apply_hint, is_same_activity, richness, split_legs
+from recovery.coach.load import run_figures
+from recovery.database import StoreUnavailable, store_problem
 from recovery.errors import FileProblem, refusing
 from recovery.inputs import InputFile
 from recovery.model import ActivityHint, Run
 from recovery.parsers import content_id as hash_bytes
 from recovery.parsers import read_activity
-from recovery.store import SeenFile, Store, StoreUnavailable, Writer, store_problem
+from recovery.store import SeenFile, Store, Writer
 
 log = logging.getLogger(__name__)
 
@@ -68,6 +70,10 @@ class FileOutcome:
     message: str
     run_ids: tuple[int, ...] = ()
     content_id: str | None = None
+
+    def to_json(self) -> dict[str, object]:
+        """The one JSON shape of an outcome: `recovery import --json` prints it and an upload answers it."""
+        return {"path": self.path, "outcome": self.outcome, "run_ids": list(self.run_ids), "message": self.message}
 
 
 def parse_bytes(
@@ -142,11 +148,20 @@ def read_input(item: InputFile) -> bytes | Parsed:
         )
 
 
-def store_parsed(store: Store, parsed: Parsed, *, now: datetime, seen: SeenFile | None = None) -> FileOutcome:
+def store_parsed(
+    store: Store,
+    parsed: Parsed,
+    *,
+    now: datetime,
+    seen: SeenFile | None = None,
+    archive_seen: SeenFile | None = None,
+) -> FileOutcome:
     """Decide new/duplicate for each activity of one file and store it, in one transaction.
 
     `seen` is the watcher's ledger entry for the file: written in the same
     transaction, so a crash can never leave a run stored but its file unseen.
+    `archive_seen` is the ledger entry of the archive this file is the last
+    of, written as it is in the same transaction (see `ingest_inputs`).
     A file the database refuses (a value it cannot hold) is refused like a
     bad file: logged, marked seen, and the import goes on. A database that
     cannot be written at all raises StoreUnavailable.
@@ -156,6 +171,8 @@ def store_parsed(store: Store, parsed: Parsed, *, now: datetime, seen: SeenFile 
             result = _store_parsed(w, parsed, now=now)
             if seen is not None:
                 w.mark_seen(replace(seen, content_id=parsed.content_id, outcome=result.outcome), now=now)
+            if archive_seen is not None:
+                w.mark_seen(archive_seen, now=now)
             return result
     except (OperationalError, InterfaceError) as exc:
         raise store_problem(exc, store.url) from exc
@@ -172,7 +189,7 @@ def store_parsed(store: Store, parsed: Parsed, *, now: datetime, seen: SeenFile 
         )
         if parsed.outcome is not None:  # even the refusal would not go in: nothing more to try
             raise
-        return store_parsed(store, refused, now=now, seen=seen)
+        return store_parsed(store, refused, now=now, seen=seen, archive_seen=archive_seen)
 
 
 def _store_parsed(w: Writer, parsed: Parsed, *, now: datetime) -> FileOutcome:
@@ -203,15 +220,16 @@ def _store_parsed(w: Writer, parsed: Parsed, *, now: datetime) -> FileOutcome:
     new_runs: list[tuple[int, Run]] = []
     matched: list[tuple[int, Run, bool]] = []
     for part in parsed.parts:
-        match = next((s for s in w.overlapping(part) if is_same_activity(part, s.run)), None)
+        figures = run_figures(part)
+        match = next((s for s in w.overlapping(figures.span) if is_same_activity(part, s.run)), None)
         if match is None:
-            run_id = w.insert_run(part, now=now)
+            run_id = w.insert_run(part, figures, now=now)
             new_runs.append((run_id, part))
         else:
             run_id = match.id
             richer = richness(part) > richness(match.run)
             if richer:
-                w.replace_run(run_id, part, now=now)
+                w.replace_run(run_id, part, figures, now=now)
             matched.append((run_id, part, richer))
         w.add_source(run_id, part, parsed.path, now=now)
     result = _describe(parsed, new_runs, matched)
@@ -246,18 +264,31 @@ def ingest_inputs(
     *,
     clock: Callable[[], datetime],
     parser: Parser | None = None,
+    seen: SeenFile | None = None,
 ) -> Iterator[FileOutcome]:
     """Import many files: parse them with `parser` (many at once in a pool), store them here, in order.
 
     Writing stays in this process so transactions never contend; parsing,
     which is most of the cost, spreads over the pool's workers. Files
     already stored (by their hash) are not parsed at all.
+
+    `seen` is the watcher's ledger entry for the archive the files come
+    from: written in the transaction that stores the last of them (on its
+    own if there are none), so a crash leaves the archive either unseen,
+    to be read again, or seen with all it holds stored.
     """
     parser = parser or InProcess()
     known = frozenset(store.known_content_ids())
     pending: deque[tuple[Ticket, int]] = deque()
     in_flight = 0
     for item in inputs:
+        # Results are stored in order; the window keeps the workers busy past one slow file
+        # (a 14-hour triathlon) while bounding the bytes held here. It is emptied only once the
+        # next file is in hand, so the file stored last is known to be the last.
+        while pending and (len(pending) > MAX_PENDING_FILES or in_flight > MAX_PENDING_BYTES):
+            ticket, size = pending.popleft()
+            in_flight -= size
+            yield store_parsed(store, ticket.result(), now=clock())
         data = read_input(item)  # bytes travel to the worker; the file stays here
         if isinstance(data, Parsed):
             pending.append((Decided(data), 0))
@@ -269,15 +300,11 @@ def ingest_inputs(
                 pending.append((parser.submit(data, item.label, content_id=cid, hint=item.hint), len(data)))
                 in_flight += len(data)
             del data
-        # Results are stored in order; the window keeps the workers busy past one slow file
-        # (a 14-hour triathlon) while bounding the bytes held here.
-        while pending and (len(pending) > MAX_PENDING_FILES or in_flight > MAX_PENDING_BYTES):
-            ticket, size = pending.popleft()
-            in_flight -= size
-            yield store_parsed(store, ticket.result(), now=clock())
+    if not pending and seen is not None:  # nothing in it: no import to write the ledger with
+        store.mark_seen(seen, now=clock())
     while pending:
         ticket, _size = pending.popleft()
-        yield store_parsed(store, ticket.result(), now=clock())
+        yield store_parsed(store, ticket.result(), now=clock(), archive_seen=None if pending else seen)
 
 
 def _describe(parsed: Parsed, new_runs: list[tuple[int, Run]], matched: list[tuple[int, Run, bool]]) -> FileOutcome:

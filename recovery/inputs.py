@@ -8,7 +8,8 @@ that inflates like a bomb.
 
 Memory stays bounded whatever an archive claims about itself: a member is
 read with its real size capped (the sizes in a zip's directory are the
-archive's word, not a fact), and a nested archive (Garmin's
+archive's word, not a fact) by `recovery.parsers.read_capped`, the cap on
+a file on disk and an upload too, and a nested archive (Garmin's
 `UploadedFiles_*.zip`) is inflated into an anonymous temporary file, which
 the system removes even if the process is killed, never into memory.
 """
@@ -27,7 +28,7 @@ from typing import IO
 
 from recovery.errors import FileRejected
 from recovery.model import ActivityHint
-from recovery.parsers import MAX_FILE_BYTES, read_file
+from recovery.parsers import read_capped, read_file
 
 #: Extensions looked at when walking folders and archives (case-insensitive).
 #: A file named on the command line is always tried, whatever its name.
@@ -89,18 +90,11 @@ def iter_upload(label: str, stream: IO[bytes]) -> Iterator[InputFile]:
         stream.seek(0)
         yield from _archive(label, lambda: zipfile.ZipFile(stream), depth=1)
         return
+    stream.seek(0, os.SEEK_END)
+    size = stream.tell()
     stream.seek(0)
     name = label.rsplit("/", 1)[-1]
-    yield InputFile(label, lambda: _read_capped(stream, name))
-
-
-def _read_capped(stream: IO[bytes], name: str) -> bytes:
-    from recovery.parsers import too_big
-
-    data = stream.read(MAX_FILE_BYTES + 1)
-    if len(data) > MAX_FILE_BYTES:
-        raise too_big(name, len(data))
-    return data
+    yield InputFile(label, lambda: read_capped(stream, name, size))
 
 
 def _walk(folder: Path) -> Iterator[InputFile]:
@@ -148,10 +142,9 @@ def _archive(label: str, opener: Callable[[], zipfile.ZipFile], depth: int) -> I
             nested = is_archive(info.filename) and depth < MAX_ARCHIVE_DEPTH
             if not (is_candidate(info.filename) or nested):
                 continue
-            limit = MAX_NESTED_ARCHIVE_BYTES if nested else MAX_FILE_BYTES
             if (
                 budget.spent > MAX_ARCHIVE_TOTAL_BYTES
-                or info.file_size > limit
+                or (nested and info.file_size > MAX_NESTED_ARCHIVE_BYTES)
                 or (info.compress_size and info.file_size / info.compress_size > MAX_MEMBER_RATIO)
             ):
                 yield InputFile(member_label, _raiser(_bomb(short)))
@@ -223,14 +216,16 @@ def _index_key(filename: str) -> str:
 
 
 def _read_member(archive: zipfile.ZipFile, info: zipfile.ZipInfo, short: str, budget: _Budget) -> bytes:
-    """Read one member, trusting nothing the zip's directory claims about its size."""
+    """Read one member, trusting nothing the zip's directory claims about its size.
+
+    One the directory says is above the cap is refused, as a file on disk
+    that big is, before anything is inflated.
+    """
     try:
         with archive.open(info) as handle:
-            data = handle.read(MAX_FILE_BYTES + 1)
+            data = read_capped(handle, short, info.file_size)
     except (zipfile.BadZipFile, OSError, EOFError, NotImplementedError, ValueError, RuntimeError) as exc:
         raise FileRejected(short, f"could not be read from the archive ({exc})") from exc
-    if len(data) > MAX_FILE_BYTES:
-        raise _bomb(short)
     budget.take(len(data), short)
     return data
 

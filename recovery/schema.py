@@ -203,3 +203,12 @@ file_claims = Table(
     Column("holder", String(100), nullable=False),
     Column("until", DateTime, nullable=False),
 )
+
+# One row: a number every write transaction moves on (`Database.write`), so caches in any process
+# can tell whether anything changed with one read of the primary key.
+data_version = Table(
+    "data_version",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("version", BigInteger, nullable=False),
+)

@@ -1,127 +1,31 @@
-"""The one module that reads and writes the database.
+"""The store's queries: plain values in, plain values out.
 
-SQLite in the runner's data folder by default; PostgreSQL when
-`RECOVERY_DATABASE_URL` (or `--db`) names one. The schema is kept by Alembic
-migrations, applied on open. Every write is one transaction taken under a
-writer lock, so a crash leaves no half run and two importers never store the
-same run twice.
+Every table's reads and writes live here, over `recovery.database` (the
+engine, the writer lock, migrations). Nothing here works out a domain
+figure: a run's heart-rate time and time span, and whether a routine
+counts, come from the core and are handed in (see `recovery.ingest`).
+Reads never take the writer lock.
 """
 
 from __future__ import annotations
 
 import json
-import os
-import re
-import sqlite3
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from functools import lru_cache
-from pathlib import Path
 from typing import Any
 
-import platformdirs
-from sqlalchemy import Connection, Engine, Row, Select, create_engine, event, func, select, text
-from sqlalchemy.engine import make_url
-from sqlalchemy.exc import InterfaceError, OperationalError
+from sqlalchemy import Connection, Engine, Row, Select, func, select
 
 from recovery import schema
-from recovery.classify import activity_span
 from recovery.coach.discomfort import DiscomfortLog
-from recovery.coach.load import HeartTime, heart_time
+from recovery.coach.load import HeartTime, RunFigures
+from recovery.database import Database, clean_path, clean_text
 from recovery.history import RoutineSession
-from recovery.model import Lap, Leg, Run
+from recovery.model import Lap, Leg, Run, iso_utc
 from recovery.streams import Streams, pack, unpack
-
-APP_NAME = "recovery"
-ENV_DATABASE_URL = "RECOVERY_DATABASE_URL"
-MIGRATIONS = Path(__file__).parent / "migrations"
-#: ALTER TABLE ... DROP COLUMN, which migration 0007 uses, came with SQLite 3.35 (2021).
-MIN_SQLITE = (3, 35)
-#: Runs without samples kept in memory per store (about a kilobyte each): 30 years of daily runs.
-_KEPT_RUNS = 12_000
-#: The execution option that marks a connection as a writer's.
-_WRITER = "recovery_writer"
-#: Any PostgreSQL advisory-lock key will do, as long as every writer uses the same.
-_PG_WRITER_LOCK = 0x52435652
-#: Seconds a PostgreSQL writer may sit idle inside its transaction (ours never pause for more than a moment).
-_PG_IDLE_WRITER_S = 60
-
-
-def default_database_url() -> str:
-    """RECOVERY_DATABASE_URL, or a SQLite file in the per-user data folder."""
-    url = os.environ.get(ENV_DATABASE_URL)
-    if url:
-        return url
-    folder = Path(platformdirs.user_data_dir(APP_NAME, appauthor=False))
-    return f"sqlite:///{folder / 'recovery.sqlite3'}"
-
-
-def normalise_url(url: str) -> str:
-    """Accept the URL forms people paste: postgres://, postgresql://, a bare path."""
-    if "://" not in url:
-        return f"sqlite:///{Path(url).expanduser().resolve()}"
-    if url.startswith("postgres://"):
-        url = "postgresql://" + url[len("postgres://") :]
-    if url.startswith("postgresql://"):
-        url = "postgresql+psycopg://" + url[len("postgresql://") :]
-    return url
-
-
-class DatabaseTooOld(RuntimeError):
-    """The SQLite library this Python was built with cannot run the migrations."""
-
-
-class StoreUnavailable(RuntimeError):
-    """The database cannot be opened or written at all (full disk, read-only, unreachable).
-
-    Not a problem with any one file: an import stops with this one sentence
-    and a watcher tries again later, rather than refusing file after file.
-    """
-
-
-def store_problem(exc: BaseException, url: str | None = None) -> StoreUnavailable:
-    """The runner's sentence for a database error that no file caused."""
-    text = str(getattr(exc, "orig", None) or exc).strip().split("\n")[0]
-    lowered = text.lower()
-    where = f" ({_safe_url(url)})" if url else ""
-    folder = _sqlite_folder(url)
-    if folder is not None and folder.is_dir() and not os.access(folder, os.W_OK):
-        lowered += " read-only"
-    if "full" in lowered or "no space" in lowered or "quota" in lowered:
-        return StoreUnavailable(
-            f"The database{where} could not be written: the disk is full. Free some space, then try again."
-        )
-    if "readonly" in lowered or "read-only" in lowered or "permission denied" in lowered:
-        return StoreUnavailable(
-            f"The database{where} could not be written: its file or folder is read-only. "
-            "Make it writable, or point RECOVERY_DATABASE_URL somewhere that is."
-        )
-    if "unable to open" in lowered or "connection" in lowered or "could not connect" in lowered:
-        return StoreUnavailable(f"The database{where} could not be reached ({text[:160]}).")
-    return StoreUnavailable(f"The database{where} could not be written ({text[:160]}).")
-
-
-def _safe_url(url: str) -> str:
-    """A URL fit to print (a SQLite file as its path), never with its password."""
-    try:
-        parsed = make_url(url)
-        if parsed.get_backend_name() == "sqlite" and parsed.database:
-            return parsed.database
-        return parsed.render_as_string(hide_password=True)
-    except Exception:
-        return "the configured database"
-
-
-def _sqlite_folder(url: str | None) -> Path | None:
-    try:
-        parsed = make_url(url) if url else None
-    except Exception:
-        return None
-    if parsed is None or parsed.get_backend_name() != "sqlite" or not parsed.database:
-        return None
-    return Path(parsed.database).parent if parsed.database != ":memory:" else None
 
 
 @dataclass(frozen=True)
@@ -148,6 +52,8 @@ class SeenFile:
 
 @dataclass(frozen=True)
 class LogEntry:
+    """One line of the import log."""
+
     id: int
     at: datetime
     path: str
@@ -156,32 +62,11 @@ class LogEntry:
     run_id: int | None
     message: str
 
-
-#: Characters no text column should hold: NUL (PostgreSQL refuses it) and the other controls, bar tab and line breaks.
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
-
-
-def _encodable(text: str) -> str:
-    """Undecodable bytes in a file name (lone surrogates in Python) as \\xNN, the same way every time."""
-    try:
-        text.encode("utf-8")
-        return text
-    except UnicodeEncodeError:
-        return text.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
-
-
-def clean_text(text: str) -> str:
-    """Text as every database can keep it: no NUL or other control characters, valid UTF-8."""
-    return _CONTROL.sub("", _encodable(text))
-
-
-def clean_path(path: str) -> str:
-    """A path as the ledger keeps it: unchanged but for what no database can hold (NUL, undecodable bytes).
-
-    Only those change, and always the same way, so a path read from the ledger
-    still matches the same file on disk after `clean_path`.
-    """
-    return _encodable(path).replace("\x00", "?")
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "path": self.path, "outcome": self.outcome, "run_id": self.run_id, "message": self.message,
+            "at": iso_utc(self.at),
+        }  # fmt: skip
 
 
 def _clean_optional(text: str | None) -> str | None:
@@ -200,37 +85,34 @@ def _aware(moment: datetime | None) -> datetime | None:
     return None if moment is None else moment.replace(tzinfo=UTC)
 
 
+#: Newest first: by start time, or the watch's local time for an activity without a UTC one.
+_NEWEST = func.coalesce(schema.runs.c.start_time_utc, schema.runs.c.start_time_local)
+
+
+def _stored(row: Row[Any], samples: bool, sources: tuple[str, ...] = ()) -> StoredRun:
+    return StoredRun(row.id, row_to_run(row, samples=samples), sources, _heart(row.heart_time_json))
+
+
 class Store:
-    """Open (and migrate) the database at `url`."""
+    """The database's tables, as the rest of the program uses them."""
 
     def __init__(self, url: str | None = None) -> None:
-        self.url = normalise_url(url or default_database_url())
-        parsed = make_url(self.url)
-        self.is_sqlite = parsed.get_backend_name() == "sqlite"
-        if self.is_sqlite and sqlite3.sqlite_version_info < MIN_SQLITE:
-            raise DatabaseTooOld(
-                f"recovery needs SQLite {'.'.join(map(str, MIN_SQLITE))} or later, and this Python was built with "
-                f"SQLite {sqlite3.sqlite_version}. Use a Python with a newer SQLite (Debian 12, Ubuntu 22.04 and "
-                "the python.org builds have one), or PostgreSQL through RECOVERY_DATABASE_URL."
-            )
-        if self.is_sqlite and parsed.database and parsed.database != ":memory:":
-            try:
-                Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
-            except OSError as exc:
-                raise store_problem(exc, self.url) from exc
-        self.engine: Engine = create_engine(self.url, future=True)
-        #: Runs read without samples, by (id, content_id); see `_runs_without_samples`.
-        self._kept_runs: dict[tuple[int, str], Run] = {}
-        if self.is_sqlite:
-            _configure_sqlite(self.engine)
-        try:
-            self.migrate()
-        except (OperationalError, InterfaceError) as exc:
-            self.engine.dispose()
-            raise store_problem(exc, self.url) from exc
+        self.db = Database(url)
+
+    @property
+    def url(self) -> str:
+        return self.db.url
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.db.is_sqlite
+
+    @property
+    def engine(self) -> Engine:
+        return self.db.engine
 
     def close(self) -> None:
-        self.engine.dispose()
+        self.db.close()
 
     def __enter__(self) -> Store:
         return self
@@ -238,128 +120,110 @@ class Store:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
-    # -- schema -------------------------------------------------------------
-
-    def migrate(self) -> None:
-        """Bring the schema up to date (a no-op when it already is)."""
-        from alembic import command
-        from alembic.config import Config
-        from alembic.runtime.migration import MigrationContext
-
-        config = Config()
-        config.set_main_option("script_location", str(MIGRATIONS))
-        with self._write_transaction() as conn:
-            before = MigrationContext.configure(conn).get_current_revision()
-            config.attributes["connection"] = conn
-            command.upgrade(config, "head")
-            upgraded = MigrationContext.configure(conn).get_current_revision() != before
-        if self.is_sqlite and before is not None and upgraded:
-            self._give_back_free_space()
-
-    def _give_back_free_space(self) -> None:
-        """After a migration that moved data, shrink the SQLite file if much of it is now free.
-
-        Migration 0007 copies every run's samples into their own table, which
-        leaves the file twice the size with half of it unused. VACUUM rewrites
-        it once; if another process has the database open and busy, the space
-        is simply reused by later imports.
-        """
-        raw = self.engine.raw_connection()
-        try:
-            sqlite = raw.driver_connection  # autocommit (see _configure_sqlite): VACUUM cannot run in a transaction
-            free = sqlite.execute("PRAGMA freelist_count").fetchone()[0]
-            pages = sqlite.execute("PRAGMA page_count").fetchone()[0]
-            if free * 4 > pages:
-                sqlite.execute("VACUUM")
-                sqlite.execute("PRAGMA wal_checkpoint(TRUNCATE)")  # else the WAL keeps the copy's size while open
-        except sqlite3.OperationalError:
-            pass
-        finally:
-            raw.close()
-
-    # -- writing ------------------------------------------------------------
+    def version(self) -> int:
+        """Moves on with every write, in any process (see `Database.version`)."""
+        return self.db.version()
 
     @contextmanager
     def writing(self) -> Iterator[Writer]:
         """One transaction holding the writer lock; commits on success, else rolls back."""
-        with self._write_transaction() as conn:
+        with self.db.write() as conn:
             yield Writer(conn)
-
-    @contextmanager
-    def _write_transaction(self) -> Iterator[Connection]:
-        """A transaction that takes the writer lock first: writers queue instead of failing halfway.
-
-        On SQLite that is BEGIN IMMEDIATE (see `_configure_sqlite`); reads
-        begin deferred, so with WAL they never wait for a writer or each other.
-        """
-        with self.engine.connect() as conn:
-            conn.execution_options(**{_WRITER: True})
-            with conn.begin():
-                if not self.is_sqlite:
-                    # A writer whose process died while something else still held its socket would keep
-                    # the lock for ever; the server ends a transaction left idle this long instead.
-                    conn.execute(text(f"SET LOCAL idle_in_transaction_session_timeout = '{_PG_IDLE_WRITER_S}s'"))
-                    conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _PG_WRITER_LOCK})
-                yield conn
 
     def log(self, path: str, outcome: str, message: str, *, now: datetime, content_id: str | None = None) -> None:
         with self.writing() as w:
             w.log(path, outcome, message, now=now, content_id=content_id)
 
-    # -- reading ------------------------------------------------------------
+    # -- runs -----------------------------------------------------------------
 
     def known_content_ids(self) -> set[str]:
-        with self.engine.connect() as conn:
+        with self.db.read() as conn:
             return set(conn.scalars(select(schema.sources.c.content_id)))
 
     def runs(
-        self, *, limit: int | None = None, offset: int = 0, only_runs: bool = False, samples: bool = True
+        self, *, only_runs: bool, limit: int | None = None, offset: int = 0, samples: bool = True
     ) -> list[StoredRun]:
-        """Stored activities, newest first.
+        """Stored activities (`only_runs`: running ones only), newest first, with the files that gave them.
 
         With `samples=False` the runs come without their sample streams (the
-        expensive part): what lists, calendars and load sums need.
+        expensive part) or their files: what lists, calendars and load sums need.
         """
-        t = schema.runs
-        order = func.coalesce(t.c.start_time_utc, t.c.start_time_local)
-        query = (select(t.c.id, t.c.content_id) if not samples else _select_runs(True)).order_by(
-            order.desc(), t.c.id.desc()
-        )
+        query = _select_runs(samples).order_by(_NEWEST.desc(), schema.runs.c.id.desc())
         if only_runs:
-            query = query.where(t.c.is_run.is_(True))
+            query = query.where(schema.runs.c.is_run.is_(True))
         if limit is not None:
             query = query.limit(limit).offset(offset)
-        with self._snapshot() as conn:
-            if not samples:
-                keys = [(run_id, content_id) for run_id, content_id in conn.execute(query)]
-                runs = self._runs_without_samples(conn, keys)
-                return [StoredRun(run_id, runs[run_id], ()) for run_id, _ in keys if run_id in runs]
+        with self.db.read() as conn:
             rows = conn.execute(query).all()
-            return [StoredRun(row.id, row_to_run(row, samples=True), self._paths(conn, row.id)) for row in rows]
+            paths = self._paths(conn, [row.id for row in rows]) if samples else {}
+        return [_stored(row, samples, paths.get(row.id, ())) for row in rows]
 
-    def latest_run_id(self) -> int | None:
-        """The newest running activity's id (walks, rides and swims get no cool-down)."""
-        t = schema.runs
-        order = func.coalesce(t.c.start_time_utc, t.c.start_time_local)
-        query = select(t.c.id).where(t.c.is_run.is_(True)).order_by(order.desc(), t.c.id.desc()).limit(1)
-        with self.engine.connect() as conn:
-            return conn.scalar(query)
+    def latest(self, *, only_runs: bool) -> StoredRun | None:
+        """The newest stored activity (`only_runs`: the newest running one), without samples."""
+        query = _select_runs(False).order_by(_NEWEST.desc(), schema.runs.c.id.desc()).limit(1)
+        if only_runs:
+            query = query.where(schema.runs.c.is_run.is_(True))
+        with self.db.read() as conn:
+            row = conn.execute(query).first()
+        return None if row is None else _stored(row, False)
 
     def run(self, run_id: int) -> StoredRun | None:
-        with self.engine.connect() as conn:
+        """One stored activity, with its samples and its files."""
+        with self.db.read() as conn:
             row = conn.execute(_select_runs(True).where(schema.runs.c.id == run_id)).first()
             if row is None:
                 return None
-            return StoredRun(
-                row.id, row_to_run(row, samples=True), self._paths(conn, run_id), _heart(row.heart_time_json)
-            )
+            return _stored(row, True, self._paths(conn, [run_id]).get(run_id, ()))
 
-    def count_runs(self, *, only_runs: bool = False) -> int:
+    def count_runs(self, *, only_runs: bool) -> int:
         query = select(func.count()).select_from(schema.runs)
         if only_runs:
             query = query.where(schema.runs.c.is_run.is_(True))
-        with self.engine.connect() as conn:
+        with self.db.read() as conn:
             return conn.scalar(query) or 0
+
+    def runs_between(self, start: datetime, end: datetime | None = None) -> list[StoredRun]:
+        """Activities starting in [start, end) (no end: up to the newest), oldest first, without samples."""
+        t = schema.runs
+        query = _select_runs(False).where(t.c.start_time_utc >= _utc_naive(start))
+        if end is not None:
+            query = query.where(t.c.start_time_utc < _utc_naive(end))
+        with self.db.read() as conn:
+            return [_stored(row, False) for row in conn.execute(query.order_by(t.c.start_time_utc, t.c.id))]
+
+    def run_starts(self) -> list[tuple[int, datetime]]:
+        """(id, start) of every running activity with a date: all the streak needs."""
+        t = schema.runs
+        query = select(t.c.id, t.c.start_time_utc).where(t.c.is_run.is_(True), t.c.start_time_utc.is_not(None))
+        with self.db.read() as conn:
+            return [(run_id, start.replace(tzinfo=UTC)) for run_id, start in conn.execute(query)]
+
+    def runs_without_heart_time(self, limit: int) -> list[StoredRun]:
+        """Runs stored before their heart-rate time was recorded (migration 0005), with their samples."""
+        t = schema.runs
+        query = _select_runs(True).where(t.c.heart_time_json.is_(None)).order_by(t.c.id).limit(limit)
+        with self.db.read() as conn:
+            return [_stored(row, True) for row in conn.execute(query)]
+
+    def set_heart_times(self, hearts: Mapping[int, HeartTime | None]) -> None:
+        t = schema.runs
+        with self.writing() as w:
+            for run_id, heart in hearts.items():
+                w.conn.execute(t.update().where(t.c.id == run_id).values(heart_time_json=_heart_json(heart)))
+
+    @staticmethod
+    def _paths(conn: Connection, run_ids: list[int]) -> dict[int, tuple[str, ...]]:
+        """The files each run came from, oldest first, in one query per 500 runs."""
+        s = schema.sources
+        found: dict[int, dict[str, None]] = {}
+        for chunk in range(0, len(run_ids), 500):
+            ids = run_ids[chunk : chunk + 500]
+            query = select(s.c.run_id, s.c.path).where(s.c.run_id.in_(ids)).order_by(s.c.id)
+            for run_id, path in conn.execute(query):
+                found.setdefault(run_id, {})[path] = None
+        return {run_id: tuple(paths) for run_id, paths in found.items()}
+
+    # -- the import log and the watchers' ledger ------------------------------
 
     def import_log(self, *, since: datetime | None = None, limit: int | None = None) -> list[LogEntry]:
         t = schema.import_log
@@ -368,7 +232,7 @@ class Store:
             query = query.where(t.c.at >= _utc_naive(since))
         if limit is not None:
             query = query.limit(limit)
-        with self.engine.connect() as conn:
+        with self.db.read() as conn:
             return [
                 LogEntry(r["id"], _aware(r["at"]), r["path"], r["content_id"], r["outcome"], r["run_id"], r["message"])
                 for r in conn.execute(query).mappings()
@@ -380,7 +244,7 @@ class Store:
         prefix = clean_path(under).rstrip("/") + "/"
         # substr, not LIKE: LIKE ignores case on SQLite, and folder names do not.
         query = select(t.c.path, t.c.size, t.c.mtime_ns).where(func.substr(t.c.path, 1, len(prefix)) == prefix)
-        with self.engine.connect() as conn:
+        with self.db.read() as conn:
             return {path: (size, mtime) for path, size, mtime in conn.execute(query)}
 
     def mark_seen(self, seen: SeenFile, *, now: datetime) -> None:
@@ -389,7 +253,7 @@ class Store:
 
     def folders(self) -> list[str]:
         t = schema.watched_folders
-        with self.engine.connect() as conn:
+        with self.db.read() as conn:
             return list(conn.scalars(select(t.c.path).order_by(t.c.id)))
 
     def add_folder(self, path: str, *, now: datetime) -> bool:
@@ -430,7 +294,7 @@ class Store:
         query = select(t.c.at, t.c.score, t.c.when_, t.c.where_, t.c.red_flags_json, t.c.note).order_by(t.c.at, t.c.id)
         if since is not None:
             query = query.where(t.c.at >= _utc_naive(since))
-        with self.engine.connect() as conn:
+        with self.db.read() as conn:
             return [
                 DiscomfortLog(_aware(at), score, when, where, _decode_strings(red_flags), note)
                 for at, score, when, where, red_flags, note in conn.execute(query)
@@ -442,19 +306,29 @@ class Store:
 
     def strength_sessions(self) -> list[datetime]:
         t = schema.strength_sessions
-        with self.engine.connect() as conn:
+        with self.db.read() as conn:
             return [_aware(at) for at in conn.scalars(select(t.c.at).order_by(t.c.at))]
 
-    def settings(self) -> dict[str, str]:
-        with self.engine.connect() as conn:
-            return dict(conn.execute(select(schema.settings.c.key, schema.settings.c.value)).all())
+    def settings(self, keys: Iterable[str]) -> dict[str, str]:
+        """The stored values of these keys (absent: never set, or cleared)."""
+        t = schema.settings
+        with self.db.read() as conn:
+            return dict(conn.execute(select(t.c.key, t.c.value).where(t.c.key.in_(list(keys)))).all())
 
-    def set_setting(self, key: str, value: str | None) -> None:
+    def setting(self, key: str) -> str | None:
+        return self.settings([key]).get(key)
+
+    def set_settings(self, values: Mapping[str, str | None]) -> None:
+        """Store these values (None: clear it) in one transaction: all of them or none."""
         t = schema.settings
         with self.writing() as w:
-            w.conn.execute(t.delete().where(t.c.key == key))
-            if value is not None:
-                w.conn.execute(t.insert().values(key=key, value=clean_text(value)))
+            for key, value in values.items():
+                w.conn.execute(t.delete().where(t.c.key == key))
+                if value is not None:
+                    w.conn.execute(t.insert().values(key=key, value=clean_text(value)))
+
+    def set_setting(self, key: str, value: str | None) -> None:
+        self.set_settings({key: value})
 
     def setting_or_create(self, key: str, value: str) -> str:
         """The setting's value; if it has none yet, `value` is stored and returned.
@@ -479,7 +353,7 @@ class Store:
     def login_session_started(self, session_id: str) -> datetime | None:
         """When this sign-in began, or None if it was ended (or never existed)."""
         t = schema.login_sessions
-        with self.engine.connect() as conn:
+        with self.db.read() as conn:
             return _aware(conn.scalar(select(t.c.created_at).where(t.c.id == session_id)))
 
     def end_login_session(self, session_id: str) -> None:
@@ -555,122 +429,7 @@ class Store:
         with self.writing() as w:
             w.conn.execute(claims.delete().where(claims.c.path == clean_path(path), claims.c.holder == holder))
 
-    def runs_between(self, start: datetime, end: datetime) -> list[StoredRun]:
-        """Activities starting in [start, end), oldest first, without their samples (the coach's history).
-
-        Each comes with its time at each heart rate, worked out here (and kept)
-        for runs stored before that was recorded.
-        """
-        t = schema.runs
-        query = (
-            select(t.c.id, t.c.content_id, t.c.heart_time_json)
-            .where(t.c.start_time_utc >= _utc_naive(start), t.c.start_time_utc < _utc_naive(end))
-            .order_by(t.c.start_time_utc)
-        )
-        with self._snapshot() as conn:
-            found = conn.execute(query).all()
-            runs = self._runs_without_samples(conn, [(run_id, content_id) for run_id, content_id, _ in found])
-        missing = [run_id for run_id, _, heart in found if heart is None]
-        hearts = self._fill_heart_time(missing) if missing else {}
-        return [
-            StoredRun(run_id, runs[run_id], (), hearts[run_id] if run_id in hearts else _heart(heart))
-            for run_id, _, heart in found
-            if run_id in runs
-        ]
-
-    @contextmanager
-    def _snapshot(self) -> Iterator[Connection]:
-        """A read whose queries all see the database as it was at the first one.
-
-        `runs_between` reads ids and heart-rate times, then the rows not kept
-        in memory: a run replaced in between must not come back with the old
-        copy's heart-rate times. SQLite's read transactions are snapshots
-        already; PostgreSQL's default (read committed) is not.
-        """
-        with self.engine.connect() as conn:
-            if not self.is_sqlite:
-                conn.execution_options(isolation_level="REPEATABLE READ")
-            yield conn
-
-    def _runs_without_samples(self, conn: Connection, keys: list[tuple[int, str]]) -> dict[int, Run]:
-        """The runs named by (id, content_id), without samples: from memory where kept, else read and kept.
-
-        Every dashboard page reads the same year of runs, and building a Run
-        from its row costs more than the query. A run's row only changes when
-        a richer file of the same activity replaces it (`Writer.replace_run`),
-        and that file has another content id: so (id, content_id) names one
-        unchanging Run.
-        """
-        runs: dict[int, Run] = {}
-        unread: list[int] = []
-        for key in keys:
-            run = self._kept_runs.get(key)
-            if run is None:
-                unread.append(key[0])
-            else:
-                runs[key[0]] = run
-        t = schema.runs
-        for chunk in range(0, len(unread), 500):
-            for row in conn.execute(_select_runs(False).where(t.c.id.in_(unread[chunk : chunk + 500]))):
-                if len(self._kept_runs) >= _KEPT_RUNS:
-                    self._kept_runs.clear()
-                runs[row.id] = self._kept_runs[(row.id, row.content_id)] = row_to_run(row)
-        return runs
-
-    def _fill_heart_time(self, run_ids: list[int]) -> dict[int, HeartTime | None]:
-        """Work out and keep the time at each heart rate of runs stored without it."""
-        t = schema.runs
-        out: dict[int, HeartTime | None] = {}
-        for chunk in range(0, len(run_ids), 200):
-            ids = run_ids[chunk : chunk + 200]
-            with self.engine.connect() as conn:
-                rows = conn.execute(_select_runs(True).where(t.c.id.in_(ids))).all()
-            with self.writing() as w:
-                for row in rows:
-                    heart = heart_time(row_to_run(row, samples=True))
-                    out[row.id] = heart
-                    w.conn.execute(t.update().where(t.c.id == row.id).values(heart_time_json=_heart_json(heart)))
-        return out
-
     # -- guided routines done -----------------------------------------------
-
-    def activity_version(self) -> tuple[object, ...]:
-        """Changes whenever a run or a routine session is added, changed or removed (for caches)."""
-        # Only counts and largest ids: instant from the primary keys. A run replaced by a richer copy
-        # always comes with a new row in sources.
-        r, f, s = schema.runs, schema.sources, schema.routine_sessions
-        with self.engine.connect() as conn:
-            runs = conn.execute(select(func.count(), func.max(r.c.id))).one()
-            files = conn.execute(select(func.max(f.c.id))).one()
-            sessions = conn.execute(select(func.count(), func.max(s.c.id))).one()
-        return (*runs, *files, *sessions)
-
-    def run_starts(self) -> list[tuple[int, datetime]]:
-        """(id, start) of every running activity with a date: all the streak needs."""
-        t = schema.runs
-        query = select(t.c.id, t.c.start_time_utc).where(t.c.is_run.is_(True), t.c.start_time_utc.is_not(None))
-        with self.engine.connect() as conn:
-            return [(run_id, start.replace(tzinfo=UTC)) for run_id, start in conn.execute(query)]
-
-    def cooled_run_ids(self, run_ids: list[int] | None = None) -> set[int]:
-        """Of these runs (default: all), the ones with a cool-down that counts (see RoutineSession.counts)."""
-        if run_ids is not None and not run_ids:
-            return set()
-        t = schema.routine_sessions
-        query = (
-            select(t.c.run_id)
-            .distinct()
-            .where(
-                t.c.run_id.is_not(None),
-                t.c.phase == "cooldown",
-                t.c.items_done > 0,
-                t.c.items_done * 2 >= t.c.items_planned,
-            )
-        )
-        if run_ids is not None:
-            query = query.where(t.c.run_id.in_(run_ids))
-        with self.engine.connect() as conn:
-            return set(conn.scalars(query))
 
     def add_routine_session(self, session: RoutineSession) -> int:
         with self.writing() as w:
@@ -697,17 +456,11 @@ class Store:
             query = query.where(t.c.finished_at >= _utc_naive(since))
         if run_id is not None:
             query = query.where(t.c.run_id == run_id)
-        with self.engine.connect() as conn:
+        with self.db.read() as conn:
             return [
                 RoutineSession(run, phase, _aware(started), _aware(finished), planned, done, seconds, completed)
                 for run, phase, started, finished, planned, done, seconds, completed in conn.execute(query)
             ]
-
-    @staticmethod
-    def _paths(conn: Connection, run_id: int) -> tuple[str, ...]:
-        s = schema.sources
-        query = select(s.c.path).where(s.c.run_id == run_id).order_by(s.c.id)
-        return tuple(dict.fromkeys(conn.scalars(query)))
 
 
 class Writer:
@@ -724,27 +477,27 @@ class Writer:
             query = query.where(s.c.leg_index == leg_index)
         return self.conn.scalar(query.limit(1))
 
-    def overlapping(self, run: Run) -> list[StoredRun]:
-        """Stored activities whose time span overlaps this one's."""
-        span = activity_span(run)
+    def overlapping(self, span: tuple[datetime, datetime] | None) -> list[StoredRun]:
+        """Stored activities whose time span overlaps this one (`RunFigures.span`), with their samples."""
         if span is None:
             return []
         t = schema.runs
         start, end = _utc_naive(span[0]), _utc_naive(span[1])
         query = _select_runs(True).where(t.c.start_time_utc <= end, t.c.end_time_utc >= start).order_by(t.c.id)
-        return [StoredRun(r.id, row_to_run(r, samples=True), ()) for r in self.conn.execute(query)]
+        return [_stored(r, True) for r in self.conn.execute(query)]
 
-    def insert_run(self, run: Run, *, now: datetime) -> int:
-        values = run_to_row(run, now=now)
+    def insert_run(self, run: Run, figures: RunFigures, *, now: datetime) -> int:
+        values = run_to_row(run, figures, now=now)
         values["created_at"] = _utc_naive(now)
         result = self.conn.execute(schema.runs.insert().values(**values))
         run_id = int(result.inserted_primary_key[0])
         self.conn.execute(schema.run_samples.insert().values(run_id=run_id, streams=pack(run.streams)))
         return run_id
 
-    def replace_run(self, run_id: int, run: Run, *, now: datetime) -> None:
+    def replace_run(self, run_id: int, run: Run, figures: RunFigures, *, now: datetime) -> None:
         """Swap in a richer copy of the same activity, keeping its id."""
-        self.conn.execute(schema.runs.update().where(schema.runs.c.id == run_id).values(**run_to_row(run, now=now)))
+        values = run_to_row(run, figures, now=now)
+        self.conn.execute(schema.runs.update().where(schema.runs.c.id == run_id).values(**values))
         samples = schema.run_samples
         self.conn.execute(samples.delete().where(samples.c.run_id == run_id))
         self.conn.execute(samples.insert().values(run_id=run_id, streams=pack(run.streams)))
@@ -800,9 +553,9 @@ class Writer:
         )
 
 
-def run_to_row(run: Run, *, now: datetime) -> dict[str, Any]:
-    """The `runs` row of a run; its samples go to `run_samples` (see Writer.insert_run)."""
-    span = activity_span(run)
+def run_to_row(run: Run, figures: RunFigures, *, now: datetime) -> dict[str, Any]:
+    """The `runs` row of a run and the core's figures of it; its samples go to `run_samples` (`Writer.insert_run`)."""
+    span = figures.span
     return {
         "sport": run.sport,
         "name": None if run.name is None else clean_text(run.name)[:200],
@@ -830,7 +583,7 @@ def run_to_row(run: Run, *, now: datetime) -> dict[str, Any]:
         "laps_json": json.dumps([_jsonable(asdict(lap)) for lap in run.laps]),
         "legs_json": json.dumps([_jsonable(asdict(leg)) for leg in run.legs]),
         "warnings_json": json.dumps([clean_text(w) for w in run.warnings]),
-        "heart_time_json": _heart_json(heart_time(run)),
+        "heart_time_json": _heart_json(figures.heart),
         "updated_at": _utc_naive(now),
     }
 
@@ -922,27 +675,3 @@ def _from_jsonable(d: dict[str, Any]) -> dict[str, Any]:
     if isinstance(out.get("start_time_utc"), str):
         out["start_time_utc"] = datetime.fromisoformat(out["start_time_utc"])
     return out
-
-
-def _configure_sqlite(engine: Engine) -> None:
-    """WAL for concurrent readers, and BEGIN IMMEDIATE for writers so they queue rather than race."""
-
-    @event.listens_for(engine, "connect")
-    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
-        dbapi_connection.isolation_level = None  # we issue BEGIN ourselves
-        cursor = dbapi_connection.cursor()
-        cursor.execute("PRAGMA journal_mode=WAL")
-        cursor.execute("PRAGMA foreign_keys=ON")
-        cursor.execute("PRAGMA busy_timeout=30000")
-        cursor.execute("PRAGMA synchronous=NORMAL")
-        cursor.close()
-
-    @event.listens_for(engine, "begin")
-    def _on_begin(conn: Connection) -> None:
-        # A read that took the write lock would hold up the watcher's imports, and every other page.
-        conn.exec_driver_sql("BEGIN IMMEDIATE" if conn.get_execution_options().get(_WRITER) else "BEGIN")
-
-
-def utcnow() -> datetime:
-    """The edges' clock (CLI, watcher); the core takes `now` as an argument."""
-    return datetime.now(UTC)

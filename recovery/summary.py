@@ -6,11 +6,10 @@ The JSON names are a contract (`inspect --json`, `runs --json`): keep them.
 from __future__ import annotations
 
 from collections import Counter
-from datetime import UTC, datetime
 from typing import Any
 
 from recovery.classify import format_pace, is_multisport, split_legs
-from recovery.model import Run
+from recovery.model import Run, iso_utc
 
 SUMMARY_WORDS = {
     "imported": ("imported", "imported"),
@@ -27,14 +26,6 @@ def summary_line(counts: Counter[str]) -> str:
         n = counts.get(key, 0)
         parts.append(f"{n} {one if n == 1 else many}")
     return ", ".join(parts)
-
-
-def iso_utc(moment: datetime | None) -> str | None:
-    if moment is None:
-        return None
-    if moment.tzinfo is not None:
-        moment = moment.astimezone(UTC).replace(tzinfo=None)
-    return moment.isoformat() + "Z"
 
 
 def _round(value: float | None, digits: int = 1) -> float | None:

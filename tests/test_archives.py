@@ -65,7 +65,7 @@ def test_a_strava_export_gives_names_and_types(sqlite_store: Store, shared_runs:
     archive = strava_export(shared_runs, tmp_path / "export_12345.zip")
     outcomes = list(ingest_inputs(sqlite_store, iter_inputs([archive]), clock=lambda: NOW))
     assert [o.outcome for o in outcomes] == ["imported", "imported", "imported", "not_a_run", "not_a_run", "imported"]
-    by_name = {s.run.name: s.run for s in sqlite_store.runs()}
+    by_name = {s.run.name: s.run for s in sqlite_store.runs(only_runs=False)}
     assert set(by_name) == {title for _, _, title in STRAVA_FILES.values()}
     # sports-tracker.gpx names no sport and its pace alone is ambiguous: Strava's "Run" settles it.
     assert by_name["Pyrenees run"].sport == "run" and not by_name["Pyrenees run"].sport_inferred
@@ -85,9 +85,9 @@ def test_a_garmin_export_is_read_through_its_nested_zip(sqlite_store: Store, sha
 def test_importing_an_export_twice_adds_nothing(sqlite_store: Store, shared_runs: Path, tmp_path: Path) -> None:
     archive = strava_export(shared_runs, tmp_path / "export.zip")
     list(ingest_inputs(sqlite_store, iter_inputs([archive]), clock=lambda: NOW))
-    count = sqlite_store.count_runs()
+    count = sqlite_store.count_runs(only_runs=False)
     again = list(ingest_inputs(sqlite_store, iter_inputs([archive]), clock=lambda: NOW))
-    assert sqlite_store.count_runs() == count
+    assert sqlite_store.count_runs(only_runs=False) == count
     assert {o.outcome for o in again} == {"duplicate"}
 
 
@@ -118,4 +118,4 @@ def test_a_nul_byte_in_a_strava_title_loses_no_run_on_either_database(store: Sto
     archive.write_bytes(zip_bytes({**runs, "activities.csv": index.encode()}))
     outcomes = [o.outcome for o in ingest_inputs(store, iter_inputs([archive]), clock=lambda: NOW)]
     assert outcomes == ["imported", "imported"]
-    assert sorted(s.run.name for s in store.runs()) == ["Evening run", "Morning run[31m"]
+    assert sorted(s.run.name for s in store.runs(only_runs=False)) == ["Evening run", "Morning run[31m"]

@@ -73,12 +73,30 @@ def test_strength_is_suggested_until_two_sessions_are_logged(tmp_path: Path) -> 
     assert data["items"] == [] and "enough for this week" in data["safety"][0]
 
 
-def test_the_warmup_and_the_profile(tmp_path: Path) -> None:
+def test_the_warmup_and_the_settings(tmp_path: Path) -> None:
     db = tmp_path / "db.sqlite3"
     _, out = run_cli(db, "warmup", "--json")
     assert [i["kind"] for i in json.loads(out)["items"]] == ["dynamic"] * 4
-    code, out = run_cli(db, "profile", "--max-hr", "186", "--rest-hr", "48")
-    assert code == 0 and "max heart rate: 186" in out and "resting heart rate: 48" in out
+    code, out = run_cli(db, "settings", "--max-hr", "186", "--rest-hr", "48")
+    assert code == 0 and "Maximum heart rate: 186 bpm" in out and "Resting heart rate: 48 bpm" in out
+    code, out = run_cli(db, "settings", "--json", "--sex", "female", "--units", "mi")
+    assert code == 0
+    assert json.loads(out) | {"zone_used": None} == {
+        "units": "mi", "time_zone": None, "max_hr": 186, "rest_hr": 48, "sex": "female", "zone_used": None
+    }
+    code, out = run_cli(db, "settings", "--max-hr", "unset", "--json")
+    assert code == 0 and json.loads(out)["max_hr"] is None and json.loads(out)["rest_hr"] == 48
+
+
+def test_a_setting_out_of_its_bounds_is_refused_by_the_cli_with_the_same_sentence_as_the_form(tmp_path: Path) -> None:
+    from recovery.settings import validate
+
+    code, out = run_cli(tmp_path / "db.sqlite3", "settings", "--max-hr", "300")
+    _, problems = validate({"max_hr": "300"})
+    assert code == 2 and problems == ["Maximum heart rate must be a whole number from 120 to 240 bpm."]
+    assert problems[0] in out
+    _, out = run_cli(tmp_path / "db.sqlite3", "settings", "--json")
+    assert json.loads(out)["max_hr"] is None, "nothing was stored"
 
 
 def test_a_sudden_jump_in_load_is_described_never_predicted(tmp_path: Path) -> None:

@@ -27,6 +27,7 @@ from hypothesis import strategies as st
 
 from recovery import bounds
 from recovery.classify import activity_span, split_legs
+from recovery.coach.load import run_figures
 from recovery.errors import FileProblem
 from recovery.model import Run
 from recovery.parsers import read_activity
@@ -129,7 +130,7 @@ def stored(run: Run) -> None:
     """Everything the import does with an accepted run: none of it may raise."""
     for part in split_legs(run):
         activity_span(part)
-        run_to_row(part, now=NOW)
+        run_to_row(part, run_figures(part), now=NOW)
         unpack(pack(part.streams))
     run_json(run)
 

@@ -17,7 +17,7 @@ from datetime import UTC, datetime
 import pytest
 
 from recovery.classify import activity_span, split_legs
-from recovery.coach.load import heart_time
+from recovery.coach.load import heart_time, run_figures
 from recovery.errors import FileRejected, refusing
 from recovery.model import Run
 from recovery.parsers import MAX_XML_DEPTH, read_activity
@@ -46,7 +46,7 @@ def stored(run: Run) -> None:
     """Everything the import does with an accepted run, which must not raise either."""
     for part in split_legs(run):
         activity_span(part)
-        run_to_row(part, now=NOW)
+        run_to_row(part, run_figures(part), now=NOW)
         unpack(pack(part.streams))
     run_json(run)
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 import time
@@ -77,3 +78,27 @@ def test_serve_keeps_its_watchers_in_step_with_the_folders_in_the_store(sqlite_s
     sqlite_store.remove_folder(str(tmp_path / "a"))
     sync.sync()
     assert [job.id for job in sync.scheduler.get_jobs()] == [f"watch:{tmp_path / 'b'}"]
+
+
+@pytest.mark.slow
+def test_serve_with_a_mistake_in_rules_yaml_refuses_to_start_naming_the_file_and_line(tmp_path: Path) -> None:
+    from recovery.coach.weights import RULES_FILE
+
+    coach = tmp_path / "coach"
+    coach.mkdir()
+    lines = RULES_FILE.read_text(encoding="utf-8").splitlines()
+    at = next(n for n, line in enumerate(lines) if line.strip().startswith("hold_s:"))
+    lines[at] = lines[at].replace("25", "400")  # a hold far beyond what a stretch should last
+    (coach / "rules.yaml").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    port = free_port()
+    done = subprocess.run(
+        [sys.executable, "-m", "recovery", "--db", str(tmp_path / "db.sqlite3"), "serve", "--port", str(port)],
+        capture_output=True, text=True, timeout=60, env={**os.environ, "RECOVERY_COACH_DIR": str(coach)},
+    )  # fmt: skip
+    assert done.returncode == 2
+    message = done.stderr.strip()
+    assert len(message.splitlines()) == 1, message
+    assert f"{coach / 'rules.yaml'}, line {at + 1}" in message and "hold_s" in message
+    with pytest.raises(OSError), urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2):
+        pass  # nothing ever listened
+    assert not (tmp_path / "db.sqlite3").exists(), "refused before the database was even opened"

@@ -7,10 +7,13 @@ from pathlib import Path
 
 import pytest
 
+from recovery.coach.load import run_figures
+from recovery.database import clean_path
 from recovery.ingest import ingest_bytes, ingest_inputs
 from recovery.inputs import iter_inputs
-from recovery.store import SeenFile, Store, clean_path
+from recovery.store import SeenFile, Store
 from recovery.synthetic import make_run, to_fit, to_gpx
+from recovery.upkeep import fill_heart_times
 from tests.conftest import NOW
 
 PAIRS = [
@@ -28,7 +31,7 @@ def test_a_run_is_stored_with_its_figures_and_samples(store: Store) -> None:
     synthetic = make_run(7, NOW - timedelta(days=1), duration_s=1800)
     outcome = ingest_bytes(store, to_fit(synthetic), "/watch/easy.fit", now=NOW)
     assert outcome.outcome == "imported"
-    (stored,) = store.runs()
+    (stored,) = store.runs(only_runs=False)
     assert stored.id == outcome.run_ids[0]
     assert stored.sources == ("/watch/easy.fit",)
     assert stored.run.start_time_utc == synthetic.start
@@ -42,7 +45,7 @@ def test_the_same_file_twice_is_one_run(store: Store) -> None:
     first = ingest_bytes(store, data, "a/run.fit", now=NOW)
     second = ingest_bytes(store, data, "b/copy-of-run.fit", now=NOW)
     assert (first.outcome, second.outcome) == ("imported", "duplicate")
-    assert store.count_runs() == 1
+    assert store.count_runs(only_runs=False) == 1
     assert "already imported" in second.message
 
 
@@ -51,19 +54,19 @@ def test_one_run_exported_as_fit_and_gpx_is_one_run_keeping_the_fit(store: Store
     gpx = ingest_bytes(store, to_gpx(synthetic), "strava/run.gpx", now=NOW)
     fit = ingest_bytes(store, to_fit(synthetic), "watch/run.fit", now=NOW)
     assert gpx.outcome == "imported" and fit.outcome == "duplicate"
-    (stored,) = store.runs()
+    (stored,) = store.runs(only_runs=False)
     assert stored.run.source_format == "fit", "the watch's own file is the richer source"
     assert set(stored.sources) == {"strava/run.gpx", "watch/run.fit"}
 
 
 def test_a_list_read_before_a_richer_copy_arrives_shows_the_richer_copy_after(store: Store) -> None:
-    """The store keeps runs read without samples in memory: a replaced run must not be served stale."""
+    """A list read before a richer copy replaced the run never serves the old copy afterwards (no stale cache)."""
     synthetic = make_run(6, NOW - timedelta(days=3), duration_s=1200)
     ingest_bytes(store, to_gpx(synthetic), "strava/run.gpx", now=NOW)
-    (before,) = store.runs(samples=False)
+    (before,) = store.runs(only_runs=False, samples=False)
     assert before.run.source_format == "gpx"
     ingest_bytes(store, to_fit(synthetic), "watch/run.fit", now=NOW)
-    (listed,) = store.runs(samples=False)
+    (listed,) = store.runs(only_runs=False, samples=False)
     (history,) = store.runs_between(NOW - timedelta(days=7), NOW)
     assert listed.id == before.id
     assert listed.run.source_format == history.run.source_format == "fit"
@@ -77,25 +80,25 @@ def test_two_short_runs_on_one_morning_are_two_runs(store: Store) -> None:
     second = make_run(12, morning + timedelta(minutes=20), duration_s=900)
     for synthetic, name in ((first, "one.fit"), (second, "two.fit")):
         assert ingest_bytes(store, to_fit(synthetic), name, now=NOW).outcome == "imported"
-    assert store.count_runs() == 2
+    assert store.count_runs(only_runs=False) == 2
 
 
 @pytest.mark.parametrize("pair", PAIRS, ids=[p[1] for p in PAIRS])
 def test_real_re_exports_are_recognised(store: Store, shared_runs: Path, pair: tuple[str, str]) -> None:
     outcomes = [ingest_bytes(store, (shared_runs / f).read_bytes(), f, now=NOW) for f in pair]
     assert [o.outcome for o in outcomes] == ["imported", "duplicate"]
-    (stored,) = store.runs()
+    (stored,) = store.runs(only_runs=False)
     assert stored.run.source_format == "fit"
 
 
 def test_importing_all_real_runs_twice_stores_nothing_new(store: Store, shared_runs: Path) -> None:
     first = list(ingest_inputs(store, iter_inputs([shared_runs]), clock=_clock))
     assert len(first) == 105
-    count = store.count_runs()
+    count = store.count_runs(only_runs=False)
     outcomes = {o.outcome for o in first}
     assert outcomes == {"imported", "duplicate", "not_a_run", "rejected"}
     again = list(ingest_inputs(store, iter_inputs([shared_runs]), clock=_clock))
-    assert store.count_runs() == count
+    assert store.count_runs(only_runs=False) == count
     assert not [o for o in again if o.outcome == "imported"]
     assert len(store.import_log()) == 2 * 105, "every file seen gets one log line per import"
 
@@ -104,7 +107,7 @@ def test_a_multisport_file_gives_its_running_leg_as_a_run(store: Store, shared_r
     path = shared_runs / "sports-lib/4623204522.fit"
     outcome = ingest_bytes(store, path.read_bytes(), str(path), now=NOW)
     assert outcome.outcome == "imported"
-    sports = sorted(s.run.sport for s in store.runs())
+    sports = sorted(s.run.sport for s in store.runs(only_runs=False))
     assert sports == ["ride", "run", "swim"]
     (run,) = store.runs(only_runs=True)
     assert run.run.distance_m == pytest.approx(42563.9, abs=1)
@@ -113,7 +116,7 @@ def test_a_multisport_file_gives_its_running_leg_as_a_run(store: Store, shared_r
 def test_runs_are_listed_newest_first(store: Store) -> None:
     for days in (5, 1, 3):
         ingest_bytes(store, to_fit(make_run(days, NOW - timedelta(days=days), duration_s=300)), f"{days}.fit", now=NOW)
-    starts = [s.run.start_time_utc for s in store.runs()]
+    starts = [s.run.start_time_utc for s in store.runs(only_runs=False)]
     assert starts == sorted(starts, reverse=True)
 
 
@@ -123,10 +126,10 @@ def test_a_failed_write_leaves_no_half_run(store: Store) -> None:
 
     parsed = parse_bytes(data, "crash.fit")
     with pytest.raises(RuntimeError), store.writing() as w:
-        run_id = w.insert_run(parsed.parts[0], now=NOW)
+        run_id = w.insert_run(parsed.parts[0], run_figures(parsed.parts[0]), now=NOW)
         w.add_source(run_id, parsed.parts[0], "crash.fit", now=NOW)
         raise RuntimeError("power cut")
-    assert store.count_runs() == 0
+    assert store.count_runs(only_runs=False) == 0
     assert store.known_content_ids() == set()
     assert ingest_bytes(store, data, "crash.fit", now=NOW).outcome == "imported"
 
@@ -142,24 +145,25 @@ def test_opening_an_existing_database_keeps_its_runs(db_url: str) -> None:
     with Store(db_url) as first:
         ingest_bytes(first, to_fit(make_run(2, NOW - timedelta(days=1), duration_s=300)), "x.fit", now=NOW)
     with Store(db_url) as second:
-        assert second.count_runs() == 1
+        assert second.count_runs(only_runs=False) == 1
 
 
-def test_lists_come_without_samples_and_older_runs_get_their_heart_rate_times_once(store: Store) -> None:
+def test_lists_come_without_samples_and_older_runs_get_their_heart_rate_times_once_at_start_up(store: Store) -> None:
     from sqlalchemy import text
 
     synthetic = make_run(8, NOW - timedelta(days=2), duration_s=1800)
     run_id = ingest_bytes(store, to_fit(synthetic), "/watch/a.fit", now=NOW).run_ids[0]
-    (listed,) = store.runs(samples=False)
+    (listed,) = store.runs(only_runs=False, samples=False)
     assert len(listed.run.streams) == 0 and listed.run.distance_m == store.run(run_id).run.distance_m
     # A run stored before the times were kept (migration 0005 leaves them empty):
     with store.engine.begin() as conn:
         conn.execute(text("UPDATE runs SET heart_time_json = NULL"))
+    version = store.version()
+    (history,) = store.runs_between(NOW - timedelta(days=7), NOW)
+    assert history.heart is None and store.version() == version, "a read never writes"
+    assert fill_heart_times(store) == 1 and fill_heart_times(store) == 0, "filled once, at start-up"
     (history,) = store.runs_between(NOW - timedelta(days=7), NOW)
     assert history.heart is not None and history.heart.covered_s > 1700
-    with store.engine.connect() as conn:
-        assert conn.scalar(text("SELECT heart_time_json FROM runs")) is not None  # kept for next time
-    assert store.runs_between(NOW - timedelta(days=7), NOW)[0].heart == history.heart
 
 
 def test_moving_the_samples_out_of_runs_loses_nothing_and_leaves_no_wasted_space(db_url: str) -> None:
@@ -168,15 +172,15 @@ def test_moving_the_samples_out_of_runs_loses_nothing_and_leaves_no_wasted_space
     from alembic.config import Config
     from sqlalchemy import inspect, text
 
+    from recovery.database import MIGRATIONS
     from recovery.history import RoutineSession
-    from recovery.store import MIGRATIONS
     from recovery.streams import pack
 
     with Store(db_url) as store:
         for seed in (4, 5, 6):
             synthetic = make_run(seed, NOW - timedelta(days=seed), duration_s=3 * 3600)
             ingest_bytes(store, to_fit(synthetic), f"/watch/{seed}.fit", now=NOW)
-        before = {s.id: (s.sources, len(s.run.streams), pack(s.run.streams)) for s in store.runs()}
+        before = {s.id: (s.sources, len(s.run.streams), pack(s.run.streams)) for s in store.runs(only_runs=False)}
         first = min(before)
         store.add_routine_session(RoutineSession(first, "cooldown", NOW, NOW, 7, 7, 300, True))
         config = Config()
@@ -187,7 +191,7 @@ def test_moving_the_samples_out_of_runs_loses_nothing_and_leaves_no_wasted_space
         with store.engine.connect() as conn:
             assert conn.scalar(text("SELECT count(*) FROM runs WHERE streams IS NOT NULL")) == 3
     with Store(db_url) as store:  # opening migrates back up to 0007
-        after = {s.id: (s.sources, len(s.run.streams), pack(s.run.streams)) for s in store.runs()}
+        after = {s.id: (s.sources, len(s.run.streams), pack(s.run.streams)) for s in store.runs(only_runs=False)}
         assert after == before
         # A rebuilt runs table would have emptied these (ON DELETE SET NULL), not removed them:
         assert sorted(entry.run_id for entry in store.import_log()) == sorted(before)
@@ -226,17 +230,18 @@ def test_a_page_reading_does_not_hold_up_the_watcher_writing(sqlite_store: Store
 
 def test_the_runs_page_lists_runs_without_unpacking_their_samples(store: Store) -> None:
     """A page of 50 runs with their samples would cost ~1 ms a run: the list needs only the figures."""
+    from recovery.coaching import gather
     from recovery.dashboard import run_list
 
     for seed in (1, 2):
         ingest_bytes(store, to_fit(make_run(seed, NOW - timedelta(days=seed), duration_s=600)), f"{seed}.fit", now=NOW)
-    page = run_list(store)
+    page = run_list(store, gather(store, NOW))
     assert page.total == 2 and [s.run.distance_m is not None for s in page.runs] == [True, True]
     assert [len(s.run.streams) for s in page.runs] == [0, 0]
 
 
-def test_a_run_replaced_while_the_history_is_read_comes_with_its_own_heart_rate_times(db_url: str) -> None:
-    """The ids and the rows of `runs_between` come from one snapshot, on PostgreSQL too."""
+def test_a_history_read_is_one_query_so_a_run_replaced_meanwhile_never_mixes_two_copies(db_url: str) -> None:
+    """The rows and their heart-rate times come from one statement, on PostgreSQL too."""
     import re
 
     from sqlalchemy import event
@@ -245,17 +250,13 @@ def test_a_run_replaced_while_the_history_is_read_comes_with_its_own_heart_rate_
     no_heart_rate = re.sub(rb"<gpxtpx:hr>\d+</gpxtpx:hr>", b"", to_gpx(synthetic))
     with Store(db_url) as reader, Store(db_url) as watcher:
         ingest_bytes(watcher, no_heart_rate, "strava/run.gpx", now=NOW)
-
-        replaced: list[str] = []
-
-        def replace_in_between(conn, cursor, statement: str, *args: object) -> None:
-            if "laps_json" in statement and not replaced:  # the second query: the rows not kept in memory
-                replaced.append(ingest_bytes(watcher, to_fit(synthetic), "watch/run.fit", now=NOW).outcome)
-
-        event.listen(reader.engine, "before_cursor_execute", replace_in_between)
+        statements: list[str] = []
+        event.listen(reader.engine, "before_cursor_execute", lambda c, cur, sql, *a: statements.append(sql))
         (seen,) = reader.runs_between(NOW - timedelta(days=7), NOW)
-        assert replaced == ["duplicate"], "the watcher's richer copy replaced the run during the read"
-        assert (seen.run.source_format, seen.heart) == ("gpx", None), "the copy as it was when the read began"
+        assert [sql for sql in statements if not sql.startswith(("BEGIN", "COMMIT", "ROLLBACK"))] != []
+        assert len([sql for sql in statements if sql.lstrip().upper().startswith("SELECT")]) == 1
+        assert (seen.run.source_format, seen.heart) == ("gpx", None)
+        ingest_bytes(watcher, to_fit(synthetic), "watch/run.fit", now=NOW)
         (later,) = reader.runs_between(NOW - timedelta(days=7), NOW)
         assert later.run.source_format == "fit" and later.heart is not None
 

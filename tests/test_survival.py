@@ -223,7 +223,7 @@ def test_an_upload_with_poison_between_good_files_imports_every_good_one(serve_f
     server, _ = serve_folder
     kinds = poisoned_folder(tmp_path / "upload")
     reply = server.upload({name: (tmp_path / "upload" / name).read_bytes() for name in kinds})
-    outcomes = {row["file"].rsplit("/", 1)[-1]: row["outcome"] for row in reply["files"]}
+    outcomes = {row["path"].rsplit("/", 1)[-1]: row["outcome"] for row in reply["files"]}
     assert set(outcomes) == set(kinds)
     assert all(outcomes[name] == "imported" for name, kind in kinds.items() if kind == "good")
     assert outcomes["b-deep.gpx"] == "rejected"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gzip
+import itertools
 import json
 import os
 import shutil
@@ -10,12 +11,15 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager, suppress
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 
-from recovery.store import Store
+from recovery.database import clean_path
+from recovery.store import Store, Writer
 from recovery.synthetic import make_run, to_fit, to_gpx, to_tcx
 from recovery.watchers import rules
 from recovery.watchers.scanner import FolderScanner
@@ -76,7 +80,7 @@ def test_a_new_run_is_imported_once_and_a_rescan_reads_nothing(sqlite_store: Sto
     scanner = _scanner(sqlite_store, tmp_path)
     assert [o.outcome for o in scanner.scan()] == ["imported"]
     assert scanner.scan() == [] and scanner.scan() == []
-    assert sqlite_store.count_runs() == 1 and len(sqlite_store.import_log()) == 1
+    assert sqlite_store.count_runs(only_runs=False) == 1 and len(sqlite_store.import_log()) == 1
 
 
 def test_an_export_dropped_in_the_folder_is_imported_member_by_member_once(sqlite_store: Store, tmp_path: Path) -> None:
@@ -87,7 +91,7 @@ def test_an_export_dropped_in_the_folder_is_imported_member_by_member_once(sqlit
     outcomes = {Path(o.path).name: o for o in scanner.scan()}
     assert outcomes["1.fit"].outcome == "imported"
     assert outcomes["export.zip"].message == "export.zip: 1 imported, 1 duplicate, 0 not runs, 1 rejected."
-    assert sqlite_store.count_runs() == 2
+    assert sqlite_store.count_runs(only_runs=False) == 2
     assert scanner.scan() == [] and _scanner(sqlite_store, tmp_path).scan() == []
 
 
@@ -135,7 +139,7 @@ def test_a_re_synced_file_with_more_data_is_the_same_run(sqlite_store: Store, tm
     time.sleep(0.01)
     path.write_bytes(_fit(4, minutes=12))  # the same run, two more minutes
     assert [o.outcome for o in scanner.scan()] == ["duplicate"]
-    (run,) = sqlite_store.runs()
+    (run,) = sqlite_store.runs(only_runs=False)
     assert run.run.elapsed_s == pytest.approx(720), "the fuller version replaced the first"
 
 
@@ -259,13 +263,13 @@ def test_a_watcher_process_survives_a_real_folder(tmp_path: Path, shared_runs: P
 
 
 def test_a_file_replaced_while_being_read_is_not_taken_half_old(tmp_path: Path) -> None:
-    from recovery.watchers.scanner import _Changed, _read
+    from recovery.parsers import FileChanged, read_file
 
     path = tmp_path / "run.fit"
     path.write_bytes(_fit(7))
-    assert _read(str(path), path.stat().st_size) == path.read_bytes()
-    with pytest.raises(_Changed):
-        _read(str(path), path.stat().st_size - 10)  # it grew after we looked
+    assert read_file(str(path), expected_size=path.stat().st_size) == path.read_bytes()
+    with pytest.raises(FileChanged):
+        read_file(str(path), expected_size=path.stat().st_size - 10)  # it grew after we looked
 
 
 def _age(folder: Path, seconds: float = 60) -> None:
@@ -296,7 +300,7 @@ def test_a_file_rewritten_in_place_is_noticed_by_the_next_full_sweep(sqlite_stor
     _age(tmp_path)
     outcomes = [o.outcome for _ in range(FULL_SWEEP_EVERY) for o in scanner.scan()]
     assert outcomes == ["duplicate"]
-    (run,) = sqlite_store.runs()
+    (run,) = sqlite_store.runs(only_runs=False)
     assert run.run.elapsed_s == pytest.approx(900)
 
 
@@ -306,3 +310,65 @@ def test_the_ledger_of_one_folder_is_not_mixed_with_a_folder_differing_in_case(s
     sqlite_store.mark_seen(SeenFile("/data/runs/a.fit", 1, 1), now=_clock())
     sqlite_store.mark_seen(SeenFile("/data/RUNS/b.fit", 1, 1), now=_clock())
     assert set(sqlite_store.seen_files("/data/RUNS")) == {"/data/RUNS/b.fit"}
+
+
+# -- an export and the ledger ---------------------------------------------------
+
+
+class _Killed(BaseException):
+    """The process killed: a BaseException, as nothing in the scanner may catch it and carry on."""
+
+
+@contextmanager
+def _killed_before_write(store: Store, n: int) -> Iterator[None]:
+    """The process dies just before the store's n-th write transaction (just after the (n-1)-th commits)."""
+    real = store.writing
+    count = 0
+
+    @contextmanager
+    def writing() -> Iterator[Writer]:
+        nonlocal count
+        count += 1
+        if count >= n:  # nothing more is written once the process is dead
+            raise _Killed
+        with real() as w:
+            yield w
+
+    store.writing = writing  # type: ignore[method-assign]
+    try:
+        yield
+    finally:
+        del store.writing
+
+
+def test_an_export_is_marked_seen_in_the_transaction_that_stores_its_last_run(store: Store, tmp_path: Path) -> None:
+    for n in itertools.count(1):
+        folder = tmp_path / f"kill-{n}"
+        folder.mkdir()
+        days = range(10 * n, 10 * n + 3)  # runs of their own: each try starts with none of them stored
+        (folder / "export.zip").write_bytes(zip_bytes({f"activities/{d}.fit": _fit(d) for d in days}))
+        before = store.count_runs(only_runs=False)
+        finished = False
+        with _killed_before_write(store, n), suppress(_Killed):
+            finished = bool(_scanner_held_by(store, folder, "watcher:1").scan())
+        stored = store.count_runs(only_runs=False) - before
+        marked = clean_path(str(folder / "export.zip")) in store.seen_files(str(folder))
+        assert marked == (stored == 3), f"killed before write {n}: {stored} of 3 runs stored, marked seen: {marked}"
+        again = _scanner_held_by(store, folder, "watcher:1").scan()  # restarted (its claim is its own)
+        assert store.count_runs(only_runs=False) - before == 3, "no run lost, none doubled"
+        assert (again == []) == marked, f"killed before write {n}: an export stored whole is not read again"
+        if finished:
+            assert n > 3, "the kill went through the claim and every member's transaction"
+            break
+
+
+def test_an_export_holding_no_activity_is_marked_seen_and_not_read_again(sqlite_store: Store, tmp_path: Path) -> None:
+    (tmp_path / "export.zip").write_bytes(zip_bytes({"profile.csv": b"Athlete ID\n1\n", "media/photo.jpg": b"\xff"}))
+    (outcome,) = _scanner(sqlite_store, tmp_path).scan()
+    assert outcome.message == "export.zip: 0 imported, 0 duplicates, 0 not runs, 0 rejected."
+    assert set(sqlite_store.seen_files(str(tmp_path))) == {clean_path(str(tmp_path / "export.zip"))}
+    assert _scanner(sqlite_store, tmp_path).scan() == []
+
+
+def _scanner_held_by(store: Store, folder: Path, holder: str) -> FolderScanner:
+    return FolderScanner(store, folder, _clock, settle_s=0.01, holder=holder)

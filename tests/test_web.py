@@ -114,7 +114,7 @@ def test_units_and_time_zone_change_what_the_pages_say(app: Flask, client: Flask
     page = client.get("/").get_data(as_text=True)
     assert "3.73 mi" in page and "/mi" in page
     assert "02:30" in page  # 07:30 UTC in New York
-    assert store_of(app).settings()["time_zone"] == "America/New_York"
+    assert store_of(app).setting("time_zone") == "America/New_York"
 
 
 def test_settings_refuse_impossible_heart_rates_and_keep_the_old_values(app: Flask, client: FlaskClient) -> None:
@@ -124,8 +124,37 @@ def test_settings_refuse_impossible_heart_rates_and_keep_the_old_values(app: Fla
         "/settings", data={"csrf_token": token, "units": "km", "max_hr": "400", "rest_hr": "50"}, follow_redirects=True
     )
     assert "Maximum heart rate must be a whole number from 120 to 240" in response.get_data(as_text=True)
-    assert store_of(app).settings()["max_hr"] == "190"
-    assert "rest_hr" not in store_of(app).settings()
+    assert store_of(app).setting("max_hr") == "190"
+    assert store_of(app).setting("rest_hr") is None
+
+
+def test_the_settings_answer_and_take_json_checked_by_the_same_rules_as_the_form(
+    app: Flask, client: FlaskClient
+) -> None:
+    from recovery.settings import validate
+
+    token = csrf_token(client, "/settings")
+    headers = {"X-CSRFToken": token, "Accept": "application/json"}
+    answer = client.post("/settings", json={"max_hr": 188, "sex": "female"}, headers=headers)
+    assert answer.status_code == 200
+    assert answer.get_json() | {"zone_used": None} == {
+        "units": "km", "time_zone": None, "max_hr": 188, "rest_hr": None, "sex": "female", "zone_used": None
+    }
+    refused = client.post("/settings", json={"rest_hr": "300", "units": "furlongs"}, headers=headers)
+    assert refused.status_code == 400
+    assert refused.get_json()["problems"] == validate({"rest_hr": "300", "units": "furlongs"})[1]
+    assert len(refused.get_json()["problems"]) == 2
+    assert client.get("/settings", headers={"Accept": "application/json"}).get_json()["max_hr"] == 188
+    page = client.get("/settings").get_data(as_text=True)
+    assert "secret" not in page.lower() and "scrypt" not in page and "password_hash" not in page
+
+
+def test_a_warning_sign_the_form_does_not_know_is_refused_not_dropped(app: Flask, client: FlaskClient) -> None:
+    token = csrf_token(client)
+    form = {"csrf_token": token, "score": "3", "when": "after", "where": "central", "red_flag": ["headache"]}
+    page = client.post("/discomfort", data=form, follow_redirects=True).get_data(as_text=True)
+    assert "&#39;headache&#39; is not one of the warning signs asked about" in page
+    assert store_of(app).discomfort_logs() == [], "nothing was logged"
 
 
 # -- security -----------------------------------------------------------------
@@ -144,7 +173,7 @@ def test_a_state_changing_request_without_a_csrf_token_is_refused_and_changes_no
     assert client.post("/imports/upload", data=upload, content_type="multipart/form-data").status_code == 400
     store = store_of(app)
     assert store.discomfort_logs() == [] and store.routine_sessions() == []
-    assert "units" not in store.settings() and store.folders() == []
+    assert store.setting("units") is None and store.folders() == []
 
 
 def test_every_page_sends_a_strict_content_security_policy_and_has_no_inline_script(
@@ -256,7 +285,7 @@ def test_the_password_is_kept_hashed_never_as_typed(tmp_path: Path) -> None:
     result = CliRunner().invoke(cli, ["--db", db, "password", "set", "--stdin"], input="correct horse battery\n")
     assert result.exit_code == 0, result.output
     with Store(db) as store:
-        stored = store.settings()["password_hash"]
+        stored = store.setting("password_hash")
     assert "correct horse battery" not in stored and stored.startswith("scrypt:")
     short = CliRunner().invoke(cli, ["--db", db, "password", "set", "--stdin"], input="short\n")
     assert short.exit_code == 2 and "at least 8 characters" in short.output
@@ -376,7 +405,8 @@ def upload(client: FlaskClient, *files: tuple[bytes, str]) -> dict[str, object]:
 def test_an_uploaded_run_is_imported_and_a_junk_file_refused_with_its_sentence(app: Flask, client: FlaskClient) -> None:
     gpx = to_gpx(make_run(3, datetime(2026, 11, 20, 8, 0, tzinfo=NOW.tzinfo), duration_s=1800))
     reply = upload(client, (gpx, "Morning Run.gpx"), (b"not a watch file at all", "broken.fit"))
-    files = {f["file"]: f for f in reply["files"]}  # type: ignore[union-attr]
+    files = {f["path"]: f for f in reply["files"]}  # type: ignore[union-attr]
+    assert all(set(f) == {"path", "outcome", "run_ids", "message"} for f in files.values()), "as `import --json`"
     assert files["upload/Morning_Run.gpx"]["outcome"] == "imported"
     assert files["upload/broken.fit"]["outcome"] == "rejected"
     sentence = files["upload/broken.fit"]["message"]
@@ -384,7 +414,7 @@ def test_an_uploaded_run_is_imported_and_a_junk_file_refused_with_its_sentence(a
     assert reply["summary"] == "1 imported, 0 duplicates, 0 not runs, 1 rejected"
     log = client.get("/imports").get_data(as_text=True)
     assert sentence.replace("'", "&#39;") in log or sentence in log
-    assert store_of(app).count_runs() == 1
+    assert store_of(app).count_runs(only_runs=False) == 1
 
 
 def test_the_same_upload_twice_is_one_run(app: Flask, client: FlaskClient) -> None:
@@ -392,7 +422,7 @@ def test_the_same_upload_twice_is_one_run(app: Flask, client: FlaskClient) -> No
     upload(client, (data, "a.fit"))
     again = upload(client, (data, "a.fit"))
     assert again["summary"].startswith("0 imported, 1 duplicate")  # type: ignore[union-attr]
-    assert store_of(app).count_runs() == 1
+    assert store_of(app).count_runs(only_runs=False) == 1
 
 
 def test_an_upload_without_a_file_says_what_to_choose(client: FlaskClient) -> None:

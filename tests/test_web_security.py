@@ -233,7 +233,7 @@ def test_form_values_that_only_look_like_numbers_are_refused_with_a_sentence(app
         response = client.post("/settings", data={"csrf_token": token, "max_hr": value}, follow_redirects=True)
         assert response.status_code == 200, value
         assert "Maximum heart rate must be a whole number" in response.get_data(as_text=True), value
-    assert "max_hr" not in store_of(app).settings()
+    assert store_of(app).setting("max_hr") is None
     page = client.post("/discomfort", data={"csrf_token": token, "score": "²"}, follow_redirects=True)
     assert "Choose how much discomfort you feel" in page.get_data(as_text=True)
     assert store_of(app).discomfort_logs() == []

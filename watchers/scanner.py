@@ -4,8 +4,10 @@ A scan walks the folder, skips every file the ledger already knows by path,
 size and modification time (so a rescan of 10,000 imported files reads
 none of them), waits until a new file has stopped changing and looks
 complete, then hands its bytes to `recovery.ingest`, which stores the run
-and the ledger entry in one transaction. Nothing here decides what a run
-is, and nothing here ever writes to the runner's folder.
+and the ledger entry in one transaction (for an export, the transaction of
+its last file). Files are read by `recovery.parsers.read_file`, as the CLI
+reads them. Nothing here decides what a run is, and nothing here ever
+writes to the runner's folder.
 """
 
 from __future__ import annotations
@@ -21,10 +23,12 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from recovery.ingest import FileOutcome, InProcess, Parser, ingest_bytes, ingest_inputs
+from recovery.database import StoreUnavailable, clean_path
+from recovery.errors import FileProblem
+from recovery.ingest import FileOutcome, InProcess, Parsed, Parser, ingest_bytes, ingest_inputs, store_parsed
 from recovery.inputs import is_archive, iter_inputs
-from recovery.parsers import MAX_FILE_BYTES
-from recovery.store import SeenFile, Store, StoreUnavailable, clean_path
+from recovery.parsers import FileChanged, read_file
+from recovery.store import SeenFile, Store
 from recovery.summary import summary_line
 from recovery.watchers import rules
 
@@ -152,10 +156,15 @@ class FolderScanner:
         if is_archive(name):
             return self._handle_archive(path, seen)
         try:
-            data = _read(path, st[0])
-        except _Changed:
+            data = read_file(path, expected_size=st[0])
+        except FileChanged:
             self._pending.pop(path, None)  # settle again: the next scan reads the new version
             return self._problem(path, "incomplete", f"{name} changed while it was being read; it will be read again.")
+        except FileProblem as problem:  # too large: refused unread, and marked seen in the same transaction
+            refused = Parsed(path, None, outcome=problem.outcome, message=problem.sentence)
+            outcome = store_parsed(self.store, refused, now=self.clock(), seen=seen)
+            self._done(path, st)
+            return outcome
         except OSError as exc:
             return self._problem(path, "rejected", f"{name} could not be read ({exc.strerror or exc}).")
         pending = self._pending.get(path)
@@ -173,10 +182,14 @@ class FolderScanner:
         return outcome
 
     def _handle_archive(self, path: str, seen: SeenFile) -> FileOutcome:
-        """A whole export dropped in the folder: import each member, then mark the zip seen."""
-        outcomes = ingest_inputs(self.store, iter_inputs([path]), clock=self.clock, parser=self.parser)
+        """A whole export dropped in the folder: import each member, marking the zip seen with the last.
+
+        A crash part-way leaves the zip unseen: it is read again, and what
+        it had stored is known by its hash. A crash after its last member
+        was stored finds it seen: it is not read again.
+        """
+        outcomes = ingest_inputs(self.store, iter_inputs([path]), clock=self.clock, parser=self.parser, seen=seen)
         counts = Counter(o.outcome for o in outcomes)
-        self.store.mark_seen(seen, now=self.clock())
         self._done(path, (seen.size, seen.mtime_ns))
         outcome = "imported" if counts["imported"] else "duplicate"
         return FileOutcome(path, outcome, f"{Path(path).name}: {summary_line(counts)}.")
@@ -292,21 +305,3 @@ def holder_is_gone(holder: str) -> bool:
     except PermissionError:
         return False
     return False
-
-
-class _Changed(Exception):
-    """The file changed while it was being read."""
-
-
-def _read(path: str, expected_size: int) -> bytes:
-    """Read-only, and only if the file is the one we looked at."""
-    if expected_size > MAX_FILE_BYTES:
-        with open(path, "rb") as handle:
-            return handle.read(MAX_FILE_BYTES + 1)
-    with open(path, "rb") as handle:
-        before = os.fstat(handle.fileno())
-        data = handle.read(expected_size + 1)
-        after = os.fstat(handle.fileno())
-    if len(data) != expected_size or before.st_mtime_ns != after.st_mtime_ns:
-        raise _Changed(path)
-    return data

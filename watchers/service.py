@@ -19,9 +19,10 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.schedulers.base import BaseScheduler
 from apscheduler.schedulers.blocking import BlockingScheduler
 
+from recovery.database import StoreUnavailable
 from recovery.ingest import FileOutcome, Parser
 from recovery.isolation import ParsePool
-from recovery.store import Store, StoreUnavailable
+from recovery.store import Store
 from recovery.watchers.rules import DEFAULT_INTERVAL_S
 from recovery.watchers.scanner import FolderScanner
 

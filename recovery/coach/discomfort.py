@@ -22,6 +22,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 from recovery.coach.catalogue import YamlEntry, compose_list
+from recovery.model import iso_utc
 
 RED_FLAGS_FILE = Path(__file__).with_name("red_flags.yaml")
 WHEN = ("before", "after", "next-morning")
@@ -41,6 +42,9 @@ class RedFlag:
     question: str
     level: str
 
+    def to_json(self) -> dict[str, str]:
+        return {"name": self.id, "question": self.question, "level": self.level}
+
 
 @dataclass(frozen=True)
 class DiscomfortLog:
@@ -52,6 +56,47 @@ class DiscomfortLog:
     where: str = "central"
     red_flags: tuple[str, ...] = ()
     note: str | None = None
+
+    def to_json(self) -> dict[str, object]:
+        return {
+            "at": iso_utc(self.at), "score": self.score, "when": self.when,
+            "where": self.where, "red_flags": list(self.red_flags), "note": self.note,
+        }  # fmt: skip
+
+
+#: The longest note kept with a log.
+NOTE_CHARS = 2000
+
+
+def check_log(
+    at: datetime,
+    score: str,
+    when: str,
+    where: str,
+    red_flags: Sequence[str],
+    note: str | None,
+    known: dict[str, RedFlag],
+) -> tuple[DiscomfortLog | None, list[str]]:
+    """A log as the runner gave it (CLI or form), or a sentence per mistake: the one check both call."""
+    problems = []
+    text = score.strip()
+    number = int(text) if text.isascii() and text.isdigit() and len(text) <= 2 else -1
+    if not 0 <= number <= 10:
+        problems.append("Choose how much discomfort you feel, from 0 (none) to 10 (the worst imaginable).")
+    if when not in WHEN:
+        problems.append("Choose when you feel it: before a run, after a run or the next morning.")
+    if where not in WHERE:
+        problems.append("Choose where you feel it: in the middle, on one side, or spreading into a leg.")
+    unknown = [flag for flag in red_flags if flag not in known]
+    if unknown:
+        shown = "".join(c for c in unknown[0] if c.isprintable())[:40]
+        problems.append(f"'{shown}' is not one of the warning signs asked about ({', '.join(known)}).")
+    if problems:
+        return None, problems
+    kept = (note or "").strip()[:NOTE_CHARS] or None
+    return DiscomfortLog(at, number, when, where, tuple(dict.fromkeys(red_flags)), kept), []
+
+
 
 
 @dataclass(frozen=True)

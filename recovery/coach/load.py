@@ -25,6 +25,7 @@ from datetime import datetime, timedelta
 from functools import lru_cache
 from types import EllipsisType
 
+from recovery.classify import activity_span
 from recovery.model import Run
 
 #: Banister's weighting: TRIMP += minutes x HRr x A x e^(B x HRr).
@@ -143,6 +144,18 @@ def heart_time(run: Run) -> HeartTime | None:
     if count < 10:
         return None
     return HeartTime({k: round(v, 2) for k, v in sorted(seconds_at.items())}, sum(seconds_at.values()))
+
+
+@dataclass(frozen=True)
+class RunFigures:
+    """What the store keeps of a run beside its own fields, worked out here when it is stored."""
+
+    span: tuple[datetime, datetime] | None  # start and end in UTC (`classify.activity_span`)
+    heart: HeartTime | None
+
+
+def run_figures(run: Run) -> RunFigures:
+    return RunFigures(activity_span(run), heart_time(run))
 
 
 def run_load(

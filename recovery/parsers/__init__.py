@@ -1,15 +1,20 @@
 """Turn a file's bytes into a Run: check size, unwrap gzip, sniff the format, parse.
 
 Every entry point (CLI, watcher, upload) comes through `read_activity`, so
-the limits and the safety checks below hold everywhere.
+the limits and the safety checks below hold everywhere. A file on disk is
+read by `read_file` alone, and every read (a file, an upload, an archive
+member) is capped by `read_capped`: one cap, `MAX_FILE_BYTES`, refused
+with one sentence, `check_size`'s.
 """
 
 from __future__ import annotations
 
 import gzip
 import hashlib
+import os
 import zlib
 from pathlib import Path
+from typing import IO
 from xml.parsers import expat
 
 from recovery import bounds
@@ -47,8 +52,7 @@ def read_activity(data: bytes, name: str, *, known_id: str | None = None) -> Run
     name = display_name(name)
     if not data:
         raise FileRejected(name, "is empty (0 bytes): nothing was recorded or the copy did not finish")
-    if len(data) > MAX_FILE_BYTES:
-        raise too_big(name, len(data))
+    check_size(name, len(data))
     with refusing(name, "the file is damaged"):
         cid = known_id or content_id(data)
         body = gunzip_if_needed(data, name)
@@ -69,19 +73,51 @@ def _xml_place(exc: Exception) -> str:
     return ""
 
 
-def too_big(name: str, size: int) -> FileRejected:
-    return FileRejected(
-        display_name(name), f"is {size / 2**20:.0f} MB, above the {MAX_FILE_BYTES // 2**20} MB limit for one activity"
-    )
-
-
-def read_file(path: Path) -> bytes:
-    """Read a file read-only (never modified), refusing it before reading if it is too big."""
-    size = path.stat().st_size
+def check_size(name: str, size: int) -> None:
+    """The one cap on one activity's file, wherever it comes from, and its one sentence."""
     if size > MAX_FILE_BYTES:
-        raise too_big(path.name, size)
+        raise FileRejected(
+            display_name(name),
+            f"is {size / 2**20:.0f} MB, above the {MAX_FILE_BYTES // 2**20} MB limit for one activity",
+        )
+
+
+def read_capped(handle: IO[bytes], name: str, size: int | None = None) -> bytes:
+    """Read an open file, upload or archive member whole, never more than the cap.
+
+    `size` is what it says it holds (a file's fstat, an upload's length, a
+    zip's directory): above the cap, it is refused before a byte is read.
+    One that holds more than it said is read on, to the cap and no further.
+    """
+    if size is not None:
+        check_size(name, size)
+    want = MAX_FILE_BYTES + 1 if size is None else size + 1
+    data = handle.read(want)
+    if size is not None and len(data) == want:  # longer than it said (still growing, or /proc): read on
+        data += handle.read(MAX_FILE_BYTES + 1 - len(data))
+    check_size(name, len(data))
+    return data
+
+
+class FileChanged(Exception):
+    """A file was not the size it was seen to be, or changed while it was read."""
+
+
+def read_file(path: str | Path, expected_size: int | None = None) -> bytes:
+    """The one reader of a file on disk (the CLI, folder imports, the watchers): read-only, never modified.
+
+    A file above the cap is refused before it is read. `expected_size` is
+    the size a watcher saw: a file of another size, or one modified while
+    it is read, raises FileChanged, so a half-old copy is never taken.
+    """
+    path = Path(path)
     with open(path, "rb") as handle:
-        return handle.read(MAX_FILE_BYTES + 1)
+        before = os.fstat(handle.fileno())
+        data = read_capped(handle, path.name, before.st_size)
+        after = os.fstat(handle.fileno())
+    if expected_size is not None and (len(data) != expected_size or before.st_mtime_ns != after.st_mtime_ns):
+        raise FileChanged(str(path))
+    return data
 
 
 def read_path(path: str | Path) -> Run:

@@ -1,8 +1,10 @@
 """The dashboard: a Flask app factory, one blueprint per page family, and the server that runs it.
 
-Views read the request, call `recovery.dashboard` (or the coach through it)
-and render a template from the project's `templates/` folder. Nothing here
-decides anything a test would want to check.
+Views read the request, take this request's gathering (`gathered()`, one
+`coaching.gather` per request), call `recovery.dashboard` or the coach, and
+render a template from `recovery.web.templates` (the checkout's top-level
+`templates/`, installed inside the package). Nothing here decides anything
+a test would want to check.
 
 Security, because this is health data. Every request passes these checks in
 this order, before any view runs (`_guard`):
@@ -41,7 +43,11 @@ from werkzeug.exceptions import HTTPException
 from werkzeug.routing import IntegerConverter
 
 from recovery import access
-from recovery.store import Store, StoreUnavailable, default_database_url, store_problem, utcnow
+from recovery.clock import utcnow
+from recovery.coaching import Gathered, coach_data, gather
+from recovery.database import StoreUnavailable, default_database_url, store_problem
+from recovery.store import Store
+from recovery.upkeep import fill_heart_times
 
 #: The checkout's top-level templates/ folder, which every install (wheel or editable) maps to this package.
 TEMPLATES = Path(str(resources.files("recovery.web.templates")))
@@ -108,7 +114,9 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         SEND_FILE_MAX_AGE_DEFAULT=3600,
     )
     app.config.update(config or {})
+    coach_data()  # the coach's files are checked now: a mistake in one stops start-up, naming its file and line
     store = Store(app.config["DATABASE_URL"] or default_database_url())
+    fill_heart_times(store)
     app.extensions["recovery.store"] = store
     if not app.config.get("SECRET_KEY"):
         # Kept in the database so sign-ins survive a restart; created under the writer lock, so two
@@ -149,14 +157,11 @@ def now() -> datetime:
     return g.now  # type: ignore[no-any-return]
 
 
-def whole_number(text: str, low: int, high: int) -> int | None:
-    """A form's whole number from `low` to `high`, or None: ASCII digits only ("²".isdigit() is True,
-    but int() refuses it), and never more digits than `high` has (int() refuses 4,301)."""
-    text = text.strip()
-    if not (text.isascii() and text.isdigit()) or len(text) > len(str(high)):
-        return None
-    number = int(text)
-    return number if low <= number <= high else None
+def gathered() -> Gathered:
+    """What this request's page needs from the store for the coach: gathered once per request (`coaching.gather`)."""
+    if "gathered" not in g:
+        g.gathered = gather(get_store(), now())
+    return g.gathered  # type: ignore[no-any-return]
 
 
 def wants_json() -> bool:

@@ -5,19 +5,18 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from flask import Flask, g
+from flask import Flask
 
 from recovery.classify import format_pace
-from recovery.dashboard import Preferences, preferences
 from recovery.history import format_distance
+from recovery.settings import Settings
 from recovery.summary import duration
-from recovery.web import MAX_UPLOAD_BYTES, get_store, too_large
+from recovery.web import MAX_UPLOAD_BYTES, gathered, too_large
 
 
-def prefs() -> Preferences:
-    if "prefs" not in g:
-        g.prefs = preferences(get_store())
-    return g.prefs  # type: ignore[no-any-return]
+def prefs() -> Settings:
+    """The runner's settings, from this request's gathering (read once per request)."""
+    return gathered().settings
 
 
 def local(moment: datetime | None, pattern: str = "%a %-d %b %Y, %H:%M") -> str:

@@ -6,14 +6,14 @@ from flask import Blueprint, render_template
 from markupsafe import Markup
 
 from recovery import charts, dashboard
-from recovery.web import get_store, now
+from recovery.web import gathered, now
 
 bp = Blueprint("history", __name__)
 
 
 @bp.get("/history")
 def index() -> str:
-    view = dashboard.history(get_store(), now())
+    view = dashboard.history(gathered(), now())
     days = [charts.Day(d.day, d.distance_km, d.cooldown_done, d.discomfort) for d in view.days]
     weeks = [charts.Week(w.start, w.distance_km, w.load, w.discomfort_max) for w in view.weeks]
     return render_template(

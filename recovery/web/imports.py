@@ -74,9 +74,7 @@ def upload() -> Response | tuple[Response, int]:
     counts = Counter(o.outcome for o in outcomes)
     summary = summary_line(counts)
     if _wants_json():
-        rows = [{"file": o.path, "outcome": o.outcome, "message": o.message, "run_ids": list(o.run_ids)}
-                for o in outcomes]  # fmt: skip
-        return jsonify(summary=summary, files=rows), 200
+        return jsonify(summary=summary, files=[o.to_json() for o in outcomes]), 200
     for o in outcomes:
         flash(o.message, "error" if o.outcome == "rejected" else "ok")
     flash(summary, "ok")

@@ -7,7 +7,7 @@ from markupsafe import Markup
 
 from recovery import charts, dashboard
 from recovery.summary import duration
-from recovery.web import NO_SUCH_RUN, get_store
+from recovery.web import NO_SUCH_RUN, gathered, get_store
 from recovery.web.filters import local, prefs
 
 bp = Blueprint("runs", __name__)
@@ -19,7 +19,8 @@ MAX_PAGE = 1_000_000
 def index() -> str:
     only_runs = request.args.get("only") == "runs"
     asked = request.args.get("page", 1, type=int)
-    page = dashboard.run_list(get_store(), min(max(1, asked), MAX_PAGE), only_runs=only_runs)  # clamped again there
+    asked = min(max(1, asked), MAX_PAGE)  # clamped again there
+    page = dashboard.run_list(get_store(), gathered(), asked, only_runs=only_runs)
     return render_template("runs.html", page=page, only_runs=only_runs)
 
 
@@ -48,5 +49,5 @@ def detail(run_id: int) -> str:
     if run.has_gps:
         title = f"Route of the run on {local(run.start_time_utc)}"
         route = Markup(charts.route_svg(run.streams.lat, run.streams.lon, title=title))
-    sessions = store.routine_sessions(run_id=run_id)
+    sessions = [s for s in gathered().sessions if s.run_id == run_id]
     return render_template("run.html", stored=stored, run=run, figures=figures, route=route, sessions=sessions)

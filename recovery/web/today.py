@@ -10,11 +10,11 @@ from flask import Blueprint, abort, current_app, flash, jsonify, redirect, rende
 from werkzeug.wrappers import Response
 
 from recovery import dashboard
-from recovery.coach.discomfort import WHEN, WHERE, DiscomfortLog
+from recovery.coach.discomfort import check_log
 from recovery.coach.routine import SECONDS_PER_REP, Routine
-from recovery.coaching import coach_data, cooldown_for, referral_now, strength_for, warmup_for
+from recovery.coaching import coach_data, cooldown_for, latest_stored, referral, streak, strength_for, warmup_for
 from recovery.history import RoutineSession
-from recovery.web import NO_SUCH_RUN, get_store, now, whole_number
+from recovery.web import NO_SUCH_RUN, gathered, get_store, now
 
 bp = Blueprint("today", __name__)
 
@@ -27,7 +27,7 @@ WHERE_WORDS = {"central": "In the middle", "one-side": "On one side", "into-leg"
 
 @bp.get("/")
 def index() -> str:
-    view = dashboard.today(get_store(), now())
+    view = dashboard.today(get_store(), gathered(), now())
     return render_template(
         "today.html", view=view, red_flags=coach_data().red_flags, when_words=WHEN_WORDS, where_words=WHERE_WORDS
     )
@@ -36,30 +36,20 @@ def index() -> str:
 @bp.post("/discomfort")
 def discomfort() -> Response | tuple[str, int]:
     form = request.form
-    problems = []
-    score = whole_number(form.get("score", ""), 0, 10)
-    if score is None:
-        problems.append("Choose how much discomfort you feel, from 0 (none) to 10 (the worst imaginable).")
-        score = 0
-    when = form.get("when", "after")
-    where = form.get("where", "central")
-    if when not in WHEN:
-        problems.append("Choose when you feel it: before a run, after a run or the next morning.")
-    if where not in WHERE:
-        problems.append("Choose where you feel it.")
-    known = coach_data().red_flags
-    flags = tuple(flag for flag in form.getlist("red_flag") if flag in known)
-    note = (form.get("note") or "").strip()[:2000] or None
-    if problems:
+    moment = now()
+    log, problems = check_log(
+        moment, form.get("score", ""), form.get("when", "after"), form.get("where", "central"),
+        form.getlist("red_flag"), form.get("note"), coach_data().red_flags,
+    )  # fmt: skip
+    if log is None:
         for problem in problems:
             flash(problem, "error")
         return redirect(url_for("today.index") + "#discomfort")
     store = get_store()
-    moment = now()
-    store.add_discomfort(DiscomfortLog(moment, score, when, where, flags, note))
-    referral = referral_now(store, moment)
-    flash(f"Logged {score}/10, {WHEN_WORDS[when].lower()}, {WHERE_WORDS[where].lower()}.", "ok")
-    return redirect(url_for("today.index") + ("#referral" if referral else "#discomfort"))
+    store.add_discomfort(log)
+    advice = referral(gathered(), moment)  # gathered after the write: it holds this log
+    flash(f"Logged {log.score}/10, {WHEN_WORDS[log.when].lower()}, {WHERE_WORDS[log.where].lower()}.", "ok")
+    return redirect(url_for("today.index") + ("#referral" if advice else "#discomfort"))
 
 
 def _timer_page(routine: Routine | None, phase_title: str, done_url: str, back_url: str) -> str | tuple[str, int]:
@@ -78,19 +68,20 @@ def _timer_page(routine: Routine | None, phase_title: str, done_url: str, back_u
 
 @bp.get("/timer/<run_id:run_id>")
 def timer(run_id: int) -> str | tuple[str, int]:
-    routine = cooldown_for(get_store(), run_id, now())
+    store = get_store()
+    routine = cooldown_for(store, gathered(), latest_stored(store, gathered(), run_id), now())
     url = url_for("today.timer_done", run_id=run_id)
     return _timer_page(routine, "Cool-down", url, url_for("runs.detail", run_id=run_id))
 
 
 @bp.get("/timer/warmup")
 def warmup_timer() -> str | tuple[str, int]:
-    return _timer_page(warmup_for(get_store(), now()), "Warm-up", url_for("today.phase_done", phase="warmup"), "/")
+    return _timer_page(warmup_for(gathered(), now()), "Warm-up", url_for("today.phase_done", phase="warmup"), "/")
 
 
 @bp.get("/timer/strength")
 def strength_timer() -> str | tuple[str, int]:
-    routine = strength_for(get_store(), now())
+    routine = strength_for(gathered(), now())
     return _timer_page(routine, "Strength", url_for("today.phase_done", phase="strength"), "/")
 
 
@@ -110,14 +101,15 @@ def _record(run_id: int | None, phase: str) -> tuple[Response, int]:
     finished = now()
     session = RoutineSession(run_id, phase, finished - timedelta(seconds=seconds), finished, planned, done, seconds,
                              completed)  # fmt: skip
-    streak = dashboard.record_session(get_store(), session)
+    dashboard.record_session(get_store(), session)
+    done_streak = streak(gathered(), finished)  # gathered after the write
     if session.counts:
         message = f"Well done: {done} of {planned} stretches recorded."
     elif done:
         message = f"{done} of {planned} recorded. Do at least half for it to count toward your streak."
     else:
         message = "Nothing was done, so nothing counts yet."
-    return jsonify(counts=session.counts, message=message, streak={"current": streak.current, "best": streak.best}), 201
+    return jsonify(counts=session.counts, message=message, streak=done_streak.to_json()), 201
 
 
 @bp.post("/timer/<run_id:run_id>/done")

@@ -1,0 +1,186 @@
+"""The runner's settings, declared once: name, kind, bounds, default and help.
+
+The CLI (`recovery settings`), the settings page and its JSON answer all
+change them through `validate`, and everything reads them as one `Settings`
+value, so a bound or a default lives here and nowhere else. The store keeps
+them as text rows beside its own keys (the session secret, the password
+hash), which never reach a `Settings` or a template.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import tzinfo
+from functools import cache
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
+
+from recovery.coach.load import Profile
+
+#: Typed into the CLI (or sent blank by the form) to clear a setting.
+UNSET = "unset"
+
+
+@dataclass(frozen=True)
+class Declared:
+    """One setting: how it is named, shown, bounded and defaulted."""
+
+    name: str
+    label: str
+    help: str
+    choices: tuple[str, ...] = ()  # for a choice
+    low: int | None = None  # for a whole number
+    high: int | None = None
+    unit: str = ""
+    #: Cleared (None) is allowed: the coach then estimates or leaves it out, and says so.
+    optional: bool = True
+
+    @property
+    def kind(self) -> str:
+        if self.choices:
+            return "choice"
+        if self.low is not None:
+            return "number"
+        return "time zone"
+
+
+_ESTIMATED = "For the training load; blank: estimated from your runs."
+DECLARED: tuple[Declared, ...] = (
+    Declared("units", "Units", "Kilometres or miles, for distances and paces.", choices=("km", "mi"), optional=False),
+    Declared("time_zone", "Time zone", "Where you live (such as Europe/Paris): days start at your midnight."),
+    Declared("max_hr", "Maximum heart rate", _ESTIMATED, low=120, high=240, unit="bpm"),
+    Declared("rest_hr", "Resting heart rate", _ESTIMATED, low=25, high=110, unit="bpm"),
+    Declared("sex", "Sex", "Weights the training-load formula; blank: an average.", choices=("female", "male")),
+)
+BY_NAME = {d.name: d for d in DECLARED}
+NAMES = tuple(BY_NAME)
+
+
+@cache
+def time_zones() -> frozenset[str]:
+    """Every zone name this machine knows (scanning for them is slow: once per process)."""
+    return frozenset(available_timezones())
+
+
+def system_time_zone() -> str:
+    """The machine's own zone name (TZ, or what /etc/localtime points to), else UTC."""
+    name = os.environ.get("TZ", "").lstrip(":")
+    if name in time_zones():
+        return name
+    try:
+        target = str(Path("/etc/localtime").resolve())
+    except OSError:
+        return "UTC"
+    marker = "zoneinfo/"
+    if marker in target:
+        candidate = target.split(marker, 1)[1]
+        if candidate in time_zones():
+            return candidate
+    return "UTC"
+
+
+@dataclass(frozen=True)
+class Settings:
+    """The runner's settings as everything reads them; None where they set nothing."""
+
+    units: str = "km"
+    time_zone: str | None = None  # None: the machine's zone (`zone`)
+    max_hr: int | None = None
+    rest_hr: int | None = None
+    sex: str | None = None
+
+    @property
+    def zone(self) -> str:
+        """The zone days are counted in: the one set, else this machine's."""
+        return self.time_zone or system_time_zone()
+
+    @property
+    def tz(self) -> tzinfo:
+        try:
+            return ZoneInfo(self.zone)
+        except (ZoneInfoNotFoundError, ValueError):
+            return ZoneInfo("UTC")
+
+    @property
+    def profile(self) -> Profile:
+        """What the runner told us about their heart, for the training load."""
+        return Profile(max_hr=self.max_hr, rest_hr=self.rest_hr, sex=self.sex)
+
+    def to_json(self) -> dict[str, Any]:
+        return {d.name: getattr(self, d.name) for d in DECLARED} | {"zone_used": self.zone}
+
+
+def from_stored(values: Mapping[str, str]) -> Settings:
+    """Settings from the store's rows; a row no longer valid (a zone this machine lacks) reads as unset."""
+    found: dict[str, Any] = {}
+    for d in DECLARED:
+        text = values.get(d.name)
+        if text is not None and (value := _parse(d, text)) is not None:
+            found[d.name] = value
+    return Settings(**found)
+
+
+def validate(changes: Mapping[str, str | None]) -> tuple[dict[str, str | None], list[str]]:
+    """Check changes as typed (None, blank or "unset": clear it); the rows to store, and a sentence per mistake.
+
+    Nothing is to be stored unless every change is valid, so the caller
+    stores all of the first part or none of it.
+    """
+    rows: dict[str, str | None] = {}
+    problems: list[str] = []
+    for name, raw in changes.items():
+        d = BY_NAME.get(name)
+        if d is None:
+            problems.append(f"'{_shown(name)}' is not a setting (there are: {', '.join(NAMES)}).")
+            continue
+        text = (raw or "").strip()
+        if text in ("", UNSET):
+            if d.optional:
+                rows[name] = None
+            else:
+                problems.append(f"{d.label} cannot be cleared: choose {_either(d.choices)}.")
+            continue
+        value = _parse(d, text)
+        if value is None:
+            problems.append(_problem(d, text))
+        else:
+            rows[name] = str(value)
+    return ({} if problems else rows), problems
+
+
+def _parse(d: Declared, text: str) -> str | int | None:
+    if d.choices:
+        return text if text in d.choices else None
+    if d.low is not None and d.high is not None:
+        return whole_number(text, d.low, d.high)
+    return text if text in time_zones() else None
+
+
+def _problem(d: Declared, text: str) -> str:
+    if d.choices:
+        return f"{d.label} must be {_either(d.choices)}, not '{_shown(text)}'."
+    if d.low is not None:
+        return f"{d.label} must be a whole number from {d.low} to {d.high} {d.unit}".rstrip() + "."
+    return f"'{_shown(text)}' is not a time zone this machine knows (for example Europe/Paris)."
+
+
+def _either(choices: tuple[str, ...]) -> str:
+    return " or ".join(choices)
+
+
+def _shown(text: str) -> str:
+    """Typed text fit to repeat in a sentence (it may travel in a session cookie): printable and short."""
+    return "".join(c for c in text if c.isprintable())[:60]
+
+
+def whole_number(text: str, low: int, high: int) -> int | None:
+    """A whole number from `low` to `high` as typed, or None: ASCII digits only ("²".isdigit() is True,
+    but int() refuses it), and never more digits than `high` has (int() refuses 4,301)."""
+    text = text.strip()
+    if not (text.isascii() and text.isdigit()) or len(text) > len(str(high)):
+        return None
+    number = int(text)
+    return number if low <= number <= high else None
