@@ -47,7 +47,7 @@ from typing import Any
 
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy import create_engine, func, select, text
+from sqlalchemy import Integer, create_engine, func, select, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError
 
@@ -427,6 +427,7 @@ def copy_rows(source: Path, target_url: str) -> None:
         try:
             with src.connect() as read, target.engine.begin() as write:
                 for table in schema.metadata.sorted_tables:
+                    write.execute(table.delete())  # what the migrations put in (the data version's row)
                     rows = read.execute(select(table)).mappings()
                     batch: list[dict[str, Any]] = []
                     for row in rows:
@@ -436,7 +437,7 @@ def copy_rows(source: Path, target_url: str) -> None:
                             batch = []
                     if batch:
                         write.execute(table.insert(), batch)
-                    if "id" in table.c:
+                    if "id" in table.c and isinstance(table.c.id.type, Integer):  # login_sessions' ids are text
                         write.execute(
                             text(
                                 f"SELECT setval(pg_get_serial_sequence('{table.name}', 'id'), "

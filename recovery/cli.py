@@ -395,10 +395,11 @@ def discomfort_add(
     """Log a discomfort SCORE from 0 to 10, and see whether to get it looked at."""
     from recovery.coaching import gather, referral
 
+    _check_coach_files()
+    log, problems = check_log(_when(at), score, when, where, red_flags, note, coach_data().red_flags)
+    if log is None:
+        raise click.UsageError(" ".join(problems))
     with _store(ctx) as store:
-        log, problems = check_log(_when(at), score, when, where, red_flags, note, coach_data().red_flags)
-        if log is None:
-            raise click.UsageError(" ".join(problems))
         log_id = store.add_discomfort(log)
         moment = max(utcnow(), log.at)
         advice = referral(gather(store, moment), moment)

@@ -1,8 +1,9 @@
 """Gather what the coach and the pages need from the store, once per request, and ask the (pure) coach.
 
 `gather(store, now)` reads it all in a handful of queries and keeps it
-until the database's data version moves on (any write, in any process), so
-a page costs one query while nothing changed. The CLI and the dashboard
+until the database's data version moves on (any write of data, in any
+process) or REGATHER passes, so while nothing changed a page pays one
+query for it (the version), plus whatever the page reads of its own. The CLI and the dashboard
 both call the functions here; all the deciding happens in `recovery.coach`
 and `recovery.history`, which never see the database or the clock.
 """
@@ -10,7 +11,6 @@ and `recovery.history`, which never see the database or the clock.
 from __future__ import annotations
 
 import os
-import threading
 import weakref
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -35,8 +35,9 @@ DISCOMFORT_HISTORY = timedelta(days=60)
 #: What `gather` reads back from now: a year for the coach, and the history page's 53-week calendar
 #: (which starts on a Monday, so up to 6 days more) with a day to spare.
 WINDOW = timedelta(days=380)
-#: A gathering is read again after this long even if nothing was written, so its window keeps up with now.
-REGATHER = timedelta(hours=1)
+#: A gathering is read again after this long even if the version did not move: its window keeps up with
+#: now, and a write that did not move it (a hand-made SQL change) shows within minutes.
+REGATHER = timedelta(minutes=5)
 #: A folder with the coach's data files to use instead of the shipped ones (any of the three).
 ENV_COACH_DIR = "RECOVERY_COACH_DIR"
 
@@ -57,6 +58,8 @@ def coach_files() -> dict[str, Path]:
     folder = os.environ.get(ENV_COACH_DIR)
     if not folder:
         return shipped
+    if not Path(folder).is_dir():
+        raise CatalogueError(f"{ENV_COACH_DIR} names {folder}, which is not a folder.")
     return {what: own if (own := Path(folder) / path.name).exists() else path for what, path in shipped.items()}
 
 
@@ -118,8 +121,9 @@ class Gathered:
         return self.memo[key]  # type: ignore[no-any-return]
 
 
+#: One gathering per open store (a server has one): replaced whole, so a request thread reading it never
+#: sees it half made.
 _GATHERED: weakref.WeakKeyDictionary[Store, Gathered] = weakref.WeakKeyDictionary()
-_GATHERING = threading.Lock()
 
 
 def gather(store: Store, now: datetime) -> Gathered:
@@ -146,8 +150,7 @@ def gather(store: Store, now: datetime) -> Gathered:
         discomfort=tuple(store.discomfort_logs(since=since)),
         strength=tuple(store.strength_sessions()),
     )
-    with _GATHERING:
-        _GATHERED[store] = gathered
+    _GATHERED[store] = gathered
     return gathered
 
 

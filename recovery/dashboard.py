@@ -72,9 +72,9 @@ def today(store: Store, gathered: Gathered, now: datetime) -> Today:
     if latest is not None:
         run = latest.run
         start = run.start_time_utc or now
-        earlier = [s.run for s in gathered.runs_between(start - timedelta(weeks=8), start)]
-        if not gathered.covers(start - timedelta(weeks=8)):
-            earlier = [s.run for s in store.runs_between(start - timedelta(weeks=8), start)]
+        usual_since = start - timedelta(weeks=8)
+        source = gathered if gathered.covers(usual_since) else store
+        earlier = [s.run for s in source.runs_between(usual_since, start)]
         comparison = compared_with_usual(run, earlier, gathered.settings.units)
         cooldown = cooldown_for(store, gathered, latest, now)
         cooled = latest.id in gathered.cooled

@@ -207,11 +207,18 @@ class Database:
             raw.close()
 
     @contextmanager
-    def write(self) -> Iterator[Connection]:
-        """One transaction holding the writer lock, that moves the data version on; commits on success."""
+    def write(self, *, changes_data: bool = True) -> Iterator[Connection]:
+        """One transaction holding the writer lock; commits on success.
+
+        It moves the data version on unless `changes_data` is False: the
+        bookkeeping no page's gathering reads (sign-ins, wrong passwords,
+        watchers' claims and ledger, import-log lines on their own), so a
+        stranger's failed sign-in or a watcher's claim never empties a cache.
+        """
         with self._locked() as conn:
-            version = schema.data_version
-            conn.execute(version.update().where(version.c.id == 1).values(version=version.c.version + 1))
+            if changes_data:
+                version = schema.data_version
+                conn.execute(version.update().where(version.c.id == 1).values(version=version.c.version + 1))
             yield conn
 
     @contextmanager

@@ -125,13 +125,13 @@ class Store:
         return self.db.version()
 
     @contextmanager
-    def writing(self) -> Iterator[Writer]:
-        """One transaction holding the writer lock; commits on success, else rolls back."""
-        with self.db.write() as conn:
+    def writing(self, *, changes_data: bool = True) -> Iterator[Writer]:
+        """One transaction holding the writer lock; commits on success, else rolls back (see `Database.write`)."""
+        with self.db.write(changes_data=changes_data) as conn:
             yield Writer(conn)
 
     def log(self, path: str, outcome: str, message: str, *, now: datetime, content_id: str | None = None) -> None:
-        with self.writing() as w:
+        with self.writing(changes_data=False) as w:
             w.log(path, outcome, message, now=now, content_id=content_id)
 
     # -- runs -----------------------------------------------------------------
@@ -248,7 +248,7 @@ class Store:
             return {path: (size, mtime) for path, size, mtime in conn.execute(query)}
 
     def mark_seen(self, seen: SeenFile, *, now: datetime) -> None:
-        with self.writing() as w:
+        with self.writing(changes_data=False) as w:
             w.mark_seen(seen, now=now)
 
     def folders(self) -> list[str]:
@@ -347,7 +347,7 @@ class Store:
     # -- sign-ins ------------------------------------------------------------
 
     def add_login_session(self, session_id: str, *, now: datetime) -> None:
-        with self.writing() as w:
+        with self.writing(changes_data=False) as w:
             w.conn.execute(schema.login_sessions.insert().values(id=session_id, created_at=_utc_naive(now)))
 
     def login_session_started(self, session_id: str) -> datetime | None:
@@ -358,14 +358,14 @@ class Store:
 
     def end_login_session(self, session_id: str) -> None:
         t = schema.login_sessions
-        with self.writing() as w:
+        with self.writing(changes_data=False) as w:
             w.conn.execute(t.delete().where(t.c.id == session_id))
 
     def end_login_sessions(self, *, before: datetime | None = None) -> int:
         """End every sign-in (or those begun before `before`); how many were ended."""
         t = schema.login_sessions
         query = t.delete() if before is None else t.delete().where(t.c.created_at < _utc_naive(before))
-        with self.writing() as w:
+        with self.writing(changes_data=False) as w:
             return int(w.conn.execute(query).rowcount or 0)
 
     def take_login_attempt(self, who: str, *, now: datetime, since: datetime, limit: int) -> datetime | None:
@@ -379,7 +379,7 @@ class Store:
         """
         t = schema.login_failures
         who = clean_text(who)[:100]
-        with self.writing() as w:
+        with self.writing(changes_data=False) as w:
             w.conn.execute(t.delete().where(t.c.at < _utc_naive(since)))
             recent = w.conn.execute(
                 select(func.count(), func.min(t.c.at)).where(t.c.who == who, t.c.at >= _utc_naive(since))
@@ -391,7 +391,7 @@ class Store:
 
     def forget_login_attempts(self, who: str) -> None:
         t = schema.login_failures
-        with self.writing() as w:
+        with self.writing(changes_data=False) as w:
             w.conn.execute(t.delete().where(t.c.who == clean_text(who)[:100]))
 
     # -- watchers' claims on files --------------------------------------------
@@ -413,7 +413,7 @@ class Store:
         """
         claims, ledger = schema.file_claims, schema.seen_files
         path = clean_path(seen.path)
-        with self.writing() as w:
+        with self.writing(changes_data=False) as w:
             known = w.conn.execute(select(ledger.c.size, ledger.c.mtime_ns).where(ledger.c.path == path)).first()
             if known is not None and tuple(known) == (seen.size, seen.mtime_ns):
                 return "seen"
@@ -426,7 +426,7 @@ class Store:
 
     def release_file(self, path: str, *, holder: str) -> None:
         claims = schema.file_claims
-        with self.writing() as w:
+        with self.writing(changes_data=False) as w:
             w.conn.execute(claims.delete().where(claims.c.path == clean_path(path), claims.c.holder == holder))
 
     # -- guided routines done -----------------------------------------------

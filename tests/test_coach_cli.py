@@ -115,3 +115,15 @@ def test_a_sudden_jump_in_load_is_described_never_predicted(tmp_path: Path) -> N
     safety = " ".join(json.loads(out)["safety"])
     assert "times your average week over the last four" in safety
     assert "injur" not in safety.lower()
+
+
+def test_a_discomfort_score_out_of_range_is_refused_before_any_database_is_made(tmp_path: Path) -> None:
+    code, out = run_cli(tmp_path / "db.sqlite3", "discomfort", "add", "11")
+    assert code == 2 and "from 0 (none) to 10" in out
+    assert not (tmp_path / "db.sqlite3").exists()
+
+
+def test_a_coach_folder_that_is_not_there_stops_every_command_with_one_sentence(tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.setenv("RECOVERY_COACH_DIR", str(tmp_path / "nowhere"))
+    code, out = run_cli(tmp_path / "db.sqlite3", "warmup")
+    assert code == 2 and f"RECOVERY_COACH_DIR names {tmp_path / 'nowhere'}, which is not a folder." in out

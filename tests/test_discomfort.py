@@ -107,3 +107,23 @@ def test_the_same_logs_give_the_same_advice_and_every_referral_has_reasons(logs)
     if first is not None:
         assert first.reasons and first.text
         assert not any(word in first.text.lower() for word in ("hernia", "disc", "diagnos", "you have a"))
+
+
+def test_eight_mild_logs_in_eleven_weeks_are_not_called_ongoing_discomfort() -> None:
+    """A reported false alarm: days without a log were counted as days with pain ("51 days without a day free")."""
+    scores = [1, 3, 2, 5, 2, 1, 4, 2]
+    logs = [log(77 - i * 10, score) for i, score in enumerate(scores)]
+    referral = assess(logs, NOW, FLAGS)
+    assert referral is None or not any("free of it" in reason for reason in referral.reasons)
+
+
+def test_discomfort_logged_every_day_or_two_for_two_weeks_is_ongoing_and_said_with_the_logged_count() -> None:
+    logs = [log(days, 2) for days in range(16, -1, -2)]  # every other day for 16 days, never 0
+    referral = assess(logs, NOW, FLAGS)
+    assert referral is not None and referral.level == "consider"
+    assert "Every one of your 9 logs over the last 16 days recorded discomfort, none of them free of it." in (
+        referral.reasons
+    )
+    with_a_gap = [entry for entry in logs if not 6 <= (NOW - entry.at).days <= 10]  # eight days unlogged
+    gapped = assess(with_a_gap, NOW, FLAGS)
+    assert gapped is None or not any("free of it" in reason for reason in gapped.reasons)

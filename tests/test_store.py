@@ -283,3 +283,17 @@ def test_a_file_claimed_by_one_watcher_is_left_alone_by_another_until_stored(sto
         w.mark_seen(seen, now=NOW)  # storing the file ends the claim
     assert store.claim_file(seen, holder="two", now=NOW, until=later) == "seen"
     assert store.claim_file(SeenFile("/watch/a.fit", 200, 6), holder="two", now=NOW, until=later) == "claimed"
+
+
+def test_bookkeeping_writes_leave_the_data_version_and_data_writes_move_it(store: Store) -> None:
+    """Caches of the data are keyed by the version: a stranger's wrong password must not empty them."""
+    version = store.version()
+    store.take_login_attempt("203.0.113.9", now=NOW, since=NOW - timedelta(minutes=15), limit=5)
+    store.add_login_session("a" * 64, now=NOW)
+    store.log("/watch/x.fit", "rejected", "x.fit could not be read.", now=NOW)
+    store.mark_seen(SeenFile("/watch/x.fit", 10, 1, outcome="rejected"), now=NOW)
+    assert store.version() == version
+    store.set_setting("units", "mi")
+    assert store.version() == version + 1
+    ingest_bytes(store, to_fit(make_run(3, NOW - timedelta(days=1), duration_s=600)), "r.fit", now=NOW)
+    assert store.version() == version + 2

@@ -6,6 +6,7 @@ checkout, so it cannot show what a normal install lacks; this test can.
 
 from __future__ import annotations
 
+import shutil
 import subprocess
 import sys
 import urllib.request
@@ -24,8 +25,12 @@ DEMO = ROOT / "sample_runs" / "demo-easy-run.fit"
 @pytest.fixture(scope="module")
 def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("wheel")
+    # From a clean copy: a build folder left in the checkout could ship files the source no longer has.
+    source = tmp_path_factory.mktemp("source") / "recovery-coach"
+    leftovers = shutil.ignore_patterns(".git", ".venv", "build", "*.egg-info", "__pycache__", "test-output", "out")
+    shutil.copytree(ROOT, source, ignore=leftovers)
     subprocess.run(
-        [sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", "--wheel-dir", str(out), str(ROOT)],
+        [sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", "--wheel-dir", str(out), str(source)],
         check=True, capture_output=True, timeout=300,
     )  # fmt: skip
     (built,) = out.glob("recovery_coach-*.whl")

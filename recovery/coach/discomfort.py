@@ -23,6 +23,7 @@ from pathlib import Path
 
 from recovery.coach.catalogue import YamlEntry, compose_list
 from recovery.model import iso_utc
+from recovery.settings import whole_number
 
 RED_FLAGS_FILE = Path(__file__).with_name("red_flags.yaml")
 WHEN = ("before", "after", "next-morning")
@@ -34,6 +35,8 @@ SETTLED_SCORE = 2  # next-morning score at or below this counts as settled (0-2 
 UNSETTLED_TIMES = 2  # "more than once"
 LOOKBACK = timedelta(days=14)  # how far back red flags and the unsettled mornings count
 PERSISTENT = timedelta(days=14)
+#: Discomfort counts as ongoing only when logged this often: a longer gap between logs is unknown, not pain.
+LONGEST_GAP = timedelta(days=4)
 
 
 @dataclass(frozen=True)
@@ -79,9 +82,8 @@ def check_log(
 ) -> tuple[DiscomfortLog | None, list[str]]:
     """A log as the runner gave it (CLI or form), or a sentence per mistake: the one check both call."""
     problems = []
-    text = score.strip()
-    number = int(text) if text.isascii() and text.isdigit() and len(text) <= 2 else -1
-    if not 0 <= number <= 10:
+    number = whole_number(score, 0, 10)
+    if number is None:
         problems.append("Choose how much discomfort you feel, from 0 (none) to 10 (the worst imaginable).")
     if when not in WHEN:
         problems.append("Choose when you feel it: before a run, after a run or the next morning.")
@@ -94,6 +96,7 @@ def check_log(
     if problems:
         return None, problems
     kept = (note or "").strip()[:NOTE_CHARS] or None
+    assert number is not None
     return DiscomfortLog(at, number, when, where, tuple(dict.fromkeys(red_flags)), kept), []
 
 
@@ -180,10 +183,12 @@ def assess(logs: Sequence[DiscomfortLog], now: datetime, red_flags: dict[str, Re
         found["consider"].append(
             f"On {len(unsettled)} mornings in the last two weeks your back had not settled after the day before."
         )
-    streak_start = _ongoing_since(history)
-    if streak_start is not None and now - streak_start >= PERSISTENT:
-        days = (now - streak_start).days
-        found["consider"].append(f"You have logged discomfort for {days} days without a day free of it.")
+    ongoing = _ongoing(history, now)
+    if ongoing is not None:
+        days, logged = ongoing
+        found["consider"].append(
+            f"Every one of your {logged} logs over the last {days} days recorded discomfort, none of them free of it."
+        )
     if latest.where == "into-leg" and latest.score > 0:
         found["consider"].append("The discomfort spreads into your leg.")
 
@@ -194,13 +199,23 @@ def assess(logs: Sequence[DiscomfortLog], now: datetime, red_flags: dict[str, Re
     return None
 
 
-def _ongoing_since(history: Sequence[DiscomfortLog]) -> datetime | None:
-    """When the current run of non-zero logs began (None if the latest log is 0)."""
-    if not history or history[-1].score == 0:
+def _ongoing(history: Sequence[DiscomfortLog], now: datetime) -> tuple[int, int] | None:
+    """(days, logs) of discomfort logged without a break for PERSISTENT or more, up to now; else None.
+
+    Only what was logged counts: the chain of non-zero logs ends at a 0/10
+    log, and also at any gap longer than LONGEST_GAP (days without a log are
+    unknown, not days with pain), including the gap from the latest log to now.
+    """
+    if not history or history[-1].score == 0 or now - history[-1].at > LONGEST_GAP:
         return None
     start = history[-1].at
+    logged = 0
+    later = history[-1].at
     for log in reversed(history):
-        if log.score == 0:
+        if log.score == 0 or later - log.at > LONGEST_GAP:
             break
-        start = log.at
-    return start
+        start, later = log.at, log.at
+        logged += 1
+    if now - start < PERSISTENT:
+        return None
+    return (now - start).days, logged

@@ -1,4 +1,4 @@
-"""Alembic environment: runs on the connection `recovery.store` hands over."""
+"""Alembic environment: runs on the connection `recovery.database.Database.migrate` hands over."""
 
 from __future__ import annotations
 

@@ -5,18 +5,26 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from flask import Flask
+from flask import Flask, g
 
 from recovery.classify import format_pace
 from recovery.history import format_distance
-from recovery.settings import Settings
+from recovery.settings import NAMES, Settings, from_stored
 from recovery.summary import duration
-from recovery.web import MAX_UPLOAD_BYTES, gathered, too_large
+from recovery.web import MAX_UPLOAD_BYTES, get_store, too_large
 
 
 def prefs() -> Settings:
-    """The runner's settings, from this request's gathering (read once per request)."""
-    return gathered().settings
+    """The runner's settings, read once per request: from the page's gathering when it has one.
+
+    A page without one (the sign-in page, imports) reads only the settings,
+    so no request, a stranger's least of all, makes the server gather a year.
+    """
+    if "gathered" in g:
+        return g.gathered.settings  # type: ignore[no-any-return]
+    if "settings" not in g:
+        g.settings = from_stored(get_store().settings(NAMES))
+    return g.settings  # type: ignore[no-any-return]
 
 
 def local(moment: datetime | None, pattern: str = "%a %-d %b %Y, %H:%M") -> str:

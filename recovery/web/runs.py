@@ -8,7 +8,7 @@ from markupsafe import Markup
 from recovery import charts, dashboard
 from recovery.summary import duration
 from recovery.web import NO_SUCH_RUN, gathered, get_store
-from recovery.web.filters import local, prefs
+from recovery.web.filters import local
 
 bp = Blueprint("runs", __name__)
 #: No list has more pages: a bigger ?page= is a typo, and must not reach the database as an OFFSET it cannot hold.
@@ -31,7 +31,7 @@ def detail(run_id: int) -> str:
     if stored is None:
         abort(404, description=NO_SUCH_RUN)
     run = stored.run
-    units = prefs().units
+    units = gathered().settings.units
     series = dashboard.run_series(run, units)
     feet = units == "mi"
     wanted = (
