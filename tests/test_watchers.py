@@ -326,12 +326,12 @@ def _killed_before_write(store: Store, n: int) -> Iterator[None]:
     count = 0
 
     @contextmanager
-    def writing() -> Iterator[Writer]:
+    def writing(*, changes_data: bool = True) -> Iterator[Writer]:
         nonlocal count
         count += 1
         if count >= n:  # nothing more is written once the process is dead
             raise _Killed
-        with real() as w:
+        with real(changes_data=changes_data) as w:
             yield w
 
     store.writing = writing  # type: ignore[method-assign]
