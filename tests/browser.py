@@ -21,7 +21,7 @@ from typing import Any
 import pytest
 from playwright.sync_api import ConsoleMessage, Page
 
-from tests.conftest import ROOT, SHARED_RUNS, free_port
+from tests.conftest import ROOT, SHARED_RUNS, free_port, stop_process
 from tests.manifest import Row, rows
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -122,13 +122,8 @@ class Server:
         raise RuntimeError(f"recovery serve did not answer /healthz within {SERVER_START_TIMEOUT_S} s")
 
     def stop(self) -> None:
-        if self.process is not None and self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
+        if self.process is not None:
+            stop_process(self.process)
 
     def import_file(self, path: Path) -> str:
         """`recovery import FILE` against this server's database; returns what it printed."""

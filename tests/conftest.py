@@ -6,6 +6,7 @@ import io
 import os
 import re
 import socket
+import subprocess
 import zipfile
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -93,6 +94,27 @@ def db_url(request: pytest.FixtureRequest, tmp_path: Path, worker_id: str) -> st
         pytest.skip("PostgreSQL is not available here (set RECOVERY_TEST_POSTGRES_URL; CI always does)")
     _reset_postgres(url)
     return url
+
+
+@pytest.fixture
+def postgres_url(worker_id: str) -> str:
+    """A fresh, empty PostgreSQL database, for tests about PostgreSQL alone."""
+    url = _postgres_url(worker_id)
+    if url is None:
+        pytest.skip("PostgreSQL is not available here (set RECOVERY_TEST_POSTGRES_URL; CI always does)")
+    _reset_postgres(url)
+    return url
+
+
+def stop_process(process: subprocess.Popen[bytes]) -> None:
+    """Stop a server the test started: SIGTERM, as a service manager would, then SIGKILL after 10 s."""
+    if process.poll() is None:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
 
 
 @pytest.fixture

@@ -26,15 +26,12 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from recovery import bounds
-from recovery.classify import activity_span, split_legs
-from recovery.coach.load import run_figures
 from recovery.errors import FileProblem
 from recovery.model import Run
 from recovery.parsers import read_activity
-from recovery.store import run_to_row
-from recovery.streams import COLUMNS, pack, unpack
-from recovery.summary import run_json
+from recovery.streams import COLUMNS
 from recovery.synthetic import gzip_bytes, make_run, to_fit, to_gpx, to_tcx
+from tests.test_parser_refusals import stored
 
 NOW = datetime(2026, 11, 24, 12, 0, tzinfo=UTC)
 EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "4000"))
@@ -124,15 +121,6 @@ def damaged(data: bytes, damage: tuple[list[tuple], bool]) -> bytes:
     for op in ops:
         data = mutate(data, op)
     return gzip_bytes(data) if wrap else data
-
-
-def stored(run: Run) -> None:
-    """Everything the import does with an accepted run: none of it may raise."""
-    for part in split_legs(run):
-        activity_span(part)
-        run_to_row(part, run_figures(part), now=NOW)
-        unpack(pack(part.streams))
-    run_json(run)
 
 
 def _within(value: float | None, low: float, high: float) -> bool:

@@ -32,7 +32,7 @@ import pytest
 from recovery.coach.discomfort import DiscomfortLog
 from recovery.store import Store
 from recovery.synthetic import make_run, to_fit, to_gpx, to_tcx
-from tests.conftest import _postgres_url, _reset_postgres, free_port, living_processes
+from tests.conftest import free_port, living_processes, stop_process
 
 START = datetime(2026, 10, 1, 6, 30, tzinfo=UTC)
 RECOVERY = [sys.executable, "-m", "recovery"]
@@ -199,13 +199,7 @@ class Serve:
         return self.process.stderr.read().decode() if self.process.stderr and self.process.poll() is not None else ""
 
     def stop(self) -> None:
-        if self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
+        stop_process(self.process)
 
 
 @pytest.fixture
@@ -305,15 +299,6 @@ def test_three_watchers_on_one_folder_import_and_log_each_file_once(tmp_path: Pa
 # -- a killed import on PostgreSQL -------------------------------------------------
 
 
-@pytest.fixture
-def pg_url(worker_id: str) -> str:
-    url = _postgres_url(worker_id)
-    if url is None:
-        pytest.skip("PostgreSQL is not available here (set RECOVERY_TEST_POSTGRES_URL; CI always does)")
-    _reset_postgres(url)
-    return url
-
-
 def _process_group(pgid: int) -> list[int]:
     return [pid for pid, (_parent, group) in living_processes().items() if group == pgid]
 
@@ -322,15 +307,15 @@ def _process_group(pgid: int) -> list[int]:
 @pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads processes from /proc (Linux)")
 @pytest.mark.parametrize("kill_after_lines", [2, 12, 25])
 def test_sigkill_of_a_two_worker_import_on_postgresql_leaves_no_orphan_and_no_lock(
-    tmp_path: Path, pg_url: str, kill_after_lines: int
+    tmp_path: Path, postgres_url: str, kill_after_lines: int
 ) -> None:
     folder = tmp_path / "runs"
     folder.mkdir()
     for day in range(40):
         (folder / f"run-{day:02d}.fit").write_bytes(_fit(day, minutes=40))
-    Store(pg_url).close()
+    Store(postgres_url).close()
     proc = subprocess.Popen(
-        [*RECOVERY, "--db", pg_url, "import", "--workers", "2", str(folder)],
+        [*RECOVERY, "--db", postgres_url, "import", "--workers", "2", str(folder)],
         stdout=subprocess.PIPE,
         stderr=subprocess.DEVNULL,
         text=True,
@@ -344,7 +329,7 @@ def test_sigkill_of_a_two_worker_import_on_postgresql_leaves_no_orphan_and_no_lo
     os.kill(proc.pid, signal.SIGKILL)
     proc.wait()
 
-    with Store(pg_url) as store:
+    with Store(postgres_url) as store:
         began = time.monotonic()
         store.add_discomfort(DiscomfortLog(START, 2, "after", "central", (), None))
         assert time.monotonic() - began < 1.0, "a writer waited on the killed import's lock"
@@ -353,9 +338,9 @@ def test_sigkill_of_a_two_worker_import_on_postgresql_leaves_no_orphan_and_no_lo
         assert time.monotonic() < deadline, f"processes outlived the killed import: {_process_group(proc.pid)}"
         time.sleep(0.1)
 
-    again = subprocess.run([*RECOVERY, "--db", pg_url, "import", str(folder)], capture_output=True, text=True)
+    again = subprocess.run([*RECOVERY, "--db", postgres_url, "import", str(folder)], capture_output=True, text=True)
     assert again.returncode == 0, again.stderr
-    assert len(_runs(pg_url)) == 40, "every run once after the kill and a second import"
+    assert len(_runs(postgres_url)) == 40, "every run once after the kill and a second import"
 
 
 # -- memory and disk -----------------------------------------------------------------

@@ -40,7 +40,7 @@ from recovery.ingest import ingest_bytes
 from recovery.store import Store
 from recovery.synthetic import demo_run, to_fit
 from recovery.web import MAX_UPLOAD_BYTES, create_app
-from tests.conftest import NOW, _postgres_url, _reset_postgres, free_port
+from tests.conftest import NOW, _reset_postgres, free_port, stop_process
 
 PASSWORD = "correct horse battery"
 
@@ -322,13 +322,8 @@ class Serve:
                 time.sleep(0.1)
 
     def stop(self) -> None:
-        if self.process is not None and self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
+        if self.process is not None:
+            stop_process(self.process)
 
     def io(self) -> dict[str, int]:
         """/proc/<pid>/io: rchar and wchar count every byte the process read and wrote, sockets and files alike."""
@@ -343,16 +338,6 @@ def servers() -> Iterator[list[Serve]]:
     yield started
     for server in started:
         server.stop()
-
-
-@pytest.fixture
-def postgres_url(worker_id: str) -> str:
-    """A fresh, empty PostgreSQL database (these findings were about PostgreSQL)."""
-    url = _postgres_url(worker_id)
-    if url is None:
-        pytest.skip("PostgreSQL is not available here (set RECOVERY_TEST_POSTGRES_URL; CI always does)")
-    _reset_postgres(url)
-    return url
 
 
 def status_for(base: str, path: str, host: str) -> tuple[int, str]:
