@@ -22,7 +22,8 @@ from typing import Any
 from recovery.coach.catalogue import DEFAULT_CATALOGUE, Catalogue, CatalogueError, load_catalogue
 from recovery.coach.discomfort import RED_FLAGS_FILE, DiscomfortLog, RedFlag, Referral, assess, load_red_flags
 from recovery.coach.load import Load, Profile, classify_run, heart_limits, run_load, trend, usual_speed
-from recovery.coach.routine import Routine, build_cooldown, build_strength, build_warmup
+from recovery.coach.routine import Routine, build_cooldown, build_warmup
+from recovery.coach.strength import build_strength
 from recovery.coach.weights import RULES_FILE, Weights, load_weights
 from recovery.history import COOLDOWN_GRACE, RoutineSession, Streak, cooldown_streak, cooled_run_ids
 from recovery.model import Run

@@ -42,6 +42,12 @@ class RoutineSession:
     items_done: int
     seconds_done: int
     completed: bool  # reached the end (some stretches may have been skipped)
+    #: The movements as offered, in order: (movement id, "standard" | "gentle").
+    items: tuple[tuple[str, str], ...] = ()
+    #: "How is your back now?" when the timer ended: better | same | worse (None: not answered).
+    back_after: str | None = None
+    #: Movement ids marked "this one didn't agree with me".
+    disagreed: tuple[str, ...] = ()
 
     @property
     def counts(self) -> bool:

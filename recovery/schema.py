@@ -142,7 +142,20 @@ discomfort_logs = Table(
     Column("where_", String(20), nullable=False),
     Column("red_flags_json", Text, nullable=False),
     Column("note", Text, nullable=True),
+    Column("easier", String(20), nullable=True),  # bending forward | arching back | neither
+    Column("corrected_at", DateTime, nullable=True),  # corrected or deleted: kept, but no longer counts
+    Column("replaced_by", Integer, nullable=True),  # the log that corrected it (None: deleted)
     Index("ix_discomfort_logs_at", "at"),
+)
+
+# "I have been seen and it is not an emergency": lifts the block of red flags logged up to `seen_on`.
+discomfort_clearances = Table(
+    "discomfort_clearances",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("seen_on", DateTime, nullable=False),
+    Column("recorded_at", DateTime, nullable=False),
+    Column("note", Text, nullable=True),
 )
 
 # A guided routine done (whole or in part), against the run it followed.
@@ -158,6 +171,9 @@ routine_sessions = Table(
     Column("items_done", Integer, nullable=False),
     Column("seconds_done", Integer, nullable=False),
     Column("completed", Boolean, nullable=False),
+    Column("items_json", Text, nullable=False, server_default="[]"),  # [{"id", "variant"}] as offered
+    Column("back_after", String(10), nullable=True),  # better | same | worse, when the timer ended
+    Column("disagreed_json", Text, nullable=False, server_default="[]"),  # "this one didn't agree with me"
     Index("ix_routine_sessions_finished_at", "finished_at"),
     Index("ix_routine_sessions_run_id", "run_id"),
 )

@@ -11,7 +11,8 @@ from hypothesis import strategies as st
 from recovery.coach.catalogue import load_catalogue
 from recovery.coach.discomfort import DiscomfortLog, assess, load_red_flags
 from recovery.coach.load import Profile, RunClass, classify_run, run_load
-from recovery.coach.routine import build_cooldown, build_strength, build_warmup
+from recovery.coach.routine import build_cooldown, build_warmup
+from recovery.coach.strength import build_strength
 from recovery.coach.weights import load_weights
 from recovery.model import Run
 from recovery.parsers import read_path

@@ -18,7 +18,27 @@ DEFAULT_CATALOGUE = Path(__file__).with_name("catalogue.yaml")
 PHASES = ("warmup", "cooldown", "strength")
 #: Which kind of movement each phase uses.
 KIND_OF_PHASE = {"warmup": "dynamic", "cooldown": "static", "strength": "strength"}
-AREAS = ("lower_back", "spine", "hips", "hip_flexors", "hamstrings", "glutes", "core", "obliques")
+#: The body areas a movement can work, with the runner's words for each and whether they take a plural verb.
+AREA_WORDS: dict[str, tuple[str, bool]] = {
+    "lower_back": ("lower back", False),
+    "spine": ("spine", False),
+    "hips": ("hips", True),
+    "hip_flexors": ("hip flexors", True),
+    "hamstrings": ("hamstrings", True),
+    "glutes": ("glutes", True),
+    "outer_hip": ("outer hip (glute medius and the IT band area)", False),
+    "piriformis": ("piriformis, deep in the buttock", False),
+    "adductors": ("inner thighs (adductors)", True),
+    "quadriceps": ("quadriceps, at the front of the thigh", True),
+    "calves": ("calf muscles", True),
+    "soleus": ("soleus, the deep calf muscle", False),
+    "feet": ("soles of the feet", True),
+    "core": ("core", False),
+    "obliques": ("side muscles of the trunk (obliques)", True),
+}
+AREAS = tuple(AREA_WORDS)
+#: Which way a back position takes the spine: a back that prefers one direction is given that one.
+BIASES = ("flexion", "extension", "neutral")
 #: Static holds after a run: the guide's 20 to 30 seconds.
 STATIC_HOLD_S = (20, 30)
 #: Reasonable bounds for the rest, to catch typos (300 reps, 3000 s).
@@ -28,7 +48,10 @@ STRENGTH_REPS = (1, 20)
 GENTLE_MIN_HOLD_S = 10
 
 _ID = re.compile(r"^[a-z][a-z0-9_]{1,40}$")
-_FIELDS = {"id", "name", "phase", "kind", "targets", "hold_s", "reps", "per_side", "steps", "cues", "avoid", "gentle"}
+_FIELDS = {
+    "id", "name", "phase", "kind", "targets", "hold_s", "reps", "per_side", "steps", "cues", "avoid", "gentle",
+    "bias", "nerve_tension",
+}  # fmt: skip
 _REQUIRED = ("id", "name", "phase", "kind", "targets", "per_side", "steps", "cues", "avoid")
 _GENTLE_FIELDS = {"name", "hold_s", "reps", "steps"}
 
@@ -63,10 +86,19 @@ class Movement:
     cues: tuple[str, ...]
     avoid: tuple[str, ...]
     gentle: Variant | None
+    #: flexion (bending forward), extension (arching back) or neutral: how it takes the spine.
+    bias: str = "neutral"
+    #: True when it stretches the sciatic nerve along with the muscle (a long-sitting fold, a straight-leg raise).
+    nerve_tension: bool = False
 
     @property
     def sides(self) -> int:
         return 2 if self.per_side else 1
+
+    @property
+    def area(self) -> str:
+        """The main area it works: the first of its targets."""
+        return self.targets[0]
 
 
 @dataclass(frozen=True)
@@ -200,6 +232,12 @@ def _movement(node: yaml.Node, filename: str) -> Movement:
         raise e.fail("per_side", "must be true or false")
     hold_s, reps = _dose(e, kind)
     gentle = _gentle(e, kind, hold_s, reps) if "gentle" in e.values else None
+    bias = e.values.get("bias", "neutral")
+    if bias not in BIASES:
+        raise e.fail("bias", f"must be one of {', '.join(BIASES)}, not {bias!r}")
+    nerve_tension = e.values.get("nerve_tension", False)
+    if not isinstance(nerve_tension, bool):
+        raise e.fail("nerve_tension", "must be true or false")
     return Movement(
         id=movement_id,
         name=e.text("name"),
@@ -213,6 +251,8 @@ def _movement(node: yaml.Node, filename: str) -> Movement:
         cues=e.texts("cues"),
         avoid=e.texts("avoid"),
         gentle=gentle,
+        bias=bias,
+        nerve_tension=nerve_tension,
     )
 
 

@@ -28,6 +28,8 @@ from recovery.settings import whole_number
 RED_FLAGS_FILE = Path(__file__).with_name("red_flags.yaml")
 WHEN = ("before", "after", "next-morning")
 WHERE = ("central", "one-side", "into-leg")
+#: "Which feels easier: bending forward, or arching back?" (the direction that eases a back guides its stretches).
+EASIER = ("forward", "backward", "neither")
 LEVELS = ("consider", "see-soon", "urgent")  # in rising order
 
 HIGH_SCORE = 7  # this or more: see someone soon
@@ -59,6 +61,8 @@ class DiscomfortLog:
     where: str = "central"
     red_flags: tuple[str, ...] = ()
     note: str | None = None
+    #: One of EASIER, when asked and answered; None otherwise.
+    easier: str | None = None
 
     def to_json(self) -> dict[str, object]:
         return {

@@ -39,7 +39,6 @@ AROUND_COOLDOWN = ("figure_four", "kneeling_hip_flexor", "lying_hamstring")
 #: When discomfort is high: the three positions that ask least of the back.
 GENTLEST = ("childs_pose", "lying_knee_hug", "supine_spinal_twist")
 WARMUP = ("cat_cow", "standing_twist", "hip_circles", "knee_to_chest_march")
-STRENGTH = ("glute_bridge", "bird_dog", "plank", "side_plank")
 SECONDS_PER_REP = 3
 SECOND_HOLD = "A second hold: after a run like this one these muscles are the tightest, and give most the second time."
 EMPHASIS_AREAS = {"hips", "hip_flexors", "hamstrings", "glutes"}
@@ -303,37 +302,3 @@ def build_warmup(
     )
     total = sum(i.seconds(weights.seconds_between) for i in items)
     return Routine(None, "warmup", total, tuple(items), safety, referral, f"{len(items)} moves, about 5 minutes")
-
-
-def build_strength(
-    sessions: Sequence[datetime],
-    logs: Sequence[DiscomfortLog],
-    referral: Referral | None,
-    catalogue: Catalogue,
-    weights: Weights,
-    now: datetime,
-) -> Routine:
-    """This week's strengthening: suggested when fewer than the target sessions were logged in 7 days."""
-    done = [s for s in sessions if now - timedelta(days=7) < s <= now]
-    if referral is not None and referral.level == "urgent":
-        return Routine(None, "strength", 0, (), ("Do not exercise until you have been seen.",), referral, "")
-    if len(done) >= weights.sessions_per_week:
-        note = f"You have done {len(done)} strength sessions in the last 7 days: that is enough for this week."
-        return Routine(None, "strength", 0, (), (note,), referral, note)
-    today = todays_discomfort(logs, now, weights)
-    score = today.score if today else 0
-    gentle = score >= weights.gentle_from or (referral is not None and referral.level == "see-soon")
-    items = []
-    for movement_id in STRENGTH:
-        movement = catalogue.by_id(movement_id)
-        reasons = [
-            f"You have logged {len(done)} of the {weights.sessions_per_week} strength sessions a week that keep "
-            "the spine steady on the run."
-        ]
-        if gentle:
-            reasons.append(f"With {score}/10 discomfort logged, the easier version.")
-        hold = (movement.gentle.hold_s if gentle and movement.gentle else movement.hold_s) if movement.hold_s else None
-        items.append(_item(movement, gentle=gentle, hold_s=hold, reasons=reasons))
-    safety = ("Stop any exercise that brings on sharp pain.", "Rest a day between strength sessions.")
-    total = sum(i.seconds(weights.seconds_between * 3) for i in items)
-    return Routine(None, "strength", total, tuple(items), safety, referral, f"{len(items)} exercises")
