@@ -43,7 +43,12 @@ _SPORT_WORDS: tuple[tuple[str, str], ...] = (
     ("bik", "ride"),
     ("ride", "ride"),
     ("swim", "swim"),
+    ("strength", "strength"),
+    ("weight", "strength"),  # Strava's "Weight Training"
 )
+#: FIT sub-sports that make any sport a strength session (the FIT profile files strength_training, 20, under
+#: training, 10; some watches write it under fitness_equipment, 4, or generic).
+STRENGTH_SUB_SPORTS = {"strength_training"}
 
 # Pace limits used only when a file names no sport at all.
 WALK_MIN_SPEED = 0.5  # m/s; slower than this is standing about
@@ -64,6 +69,8 @@ def normalise_sport(label: str | None, sub_label: str | None = None) -> str | No
     sub = (sub_label or "").strip().lower()
     if sport in STRAVA_GPX_TYPES:
         return STRAVA_GPX_TYPES[sport]
+    if sub in STRENGTH_SUB_SPORTS and sport != "transition":
+        return "strength"
     if sport in UNSPECIFIED:
         return None
     if sport == "fitness_equipment" and sub in ("treadmill", "indoor_running"):

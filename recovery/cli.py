@@ -36,7 +36,7 @@ from recovery.access import (
 )
 from recovery.clock import utcnow
 from recovery.coach.catalogue import CatalogueError
-from recovery.coach.discomfort import WHEN, WHERE, check_log
+from recovery.coach.discomfort import EASIER, WHEN, WHERE, DiscomfortLog, Referral, check_log
 from recovery.coach.routine import Routine
 from recovery.coaching import coach_data
 from recovery.database import DatabaseTooOld, StoreUnavailable, default_database_url, store_problem
@@ -171,6 +171,7 @@ def runs(ctx: click.Context, as_json: bool, runs_only: bool, limit: int | None) 
     """List stored activities, newest first."""
     with _store(ctx) as store:
         stored = store.runs(limit=limit, only_runs=runs_only)
+        prefs = runner_settings.from_stored(store.settings(runner_settings.NAMES))
     if as_json:
         _print_json([stored_json(s.id, s.run, s.sources) for s in stored])
         return
@@ -178,7 +179,7 @@ def runs(ctx: click.Context, as_json: bool, runs_only: bool, limit: int | None) 
         click.echo("No runs stored yet. Import some with: recovery import PATH")
         return
     for s in stored:
-        click.echo(f"{s.id:>5}  {one_line(s.run)}")
+        click.echo(f"{s.id:>5}  {one_line(s.run, prefs.units, prefs.tz)}")
 
 
 def parse_since(text: str, now: datetime) -> datetime:
@@ -304,6 +305,8 @@ def _print_routine(routine: Routine, as_json: bool) -> None:
         return
     title = {"cooldown": "Cool-down", "warmup": "Warm-up", "strength": "Strength"}[routine.phase]
     click.echo(f"{title}: {routine.summary}" if routine.summary else title)
+    for reason in routine.reasons:
+        click.echo(f"  {reason}")
     for n, item in enumerate(routine.items, 1):
         sides = " each side" if item.sides == 2 else ""
         gentle = " (gentle)" if item.variant == "gentle" else ""
@@ -385,49 +388,176 @@ def discomfort() -> None:
 @click.option("--where", "where", type=click.Choice(WHERE), default="central", show_default=True)
 @click.option("--red-flag", "red_flags", multiple=True, help="A warning sign you have (see `discomfort red-flags`).")
 @click.option("--note", help="Anything you want to remember about it.")
+@click.option("--easier", type=click.Choice(EASIER), help="Which feels easier: bending forward, arching backward, "
+              "or neither (leave it out if not sure, or unchanged since you last said).")  # fmt: skip
 @click.option("--at", "at", help="When (default: now), e.g. 2026-11-24T07:30.")
 @click.option("--json", "as_json", is_flag=True, help="Print the advice as JSON.")
 @click.pass_context
 def discomfort_add(
     ctx: click.Context, score: str, when: str, where: str, red_flags: tuple[str, ...], note: str | None,
-    at: str | None, as_json: bool,
+    easier: str | None, at: str | None, as_json: bool,
 ) -> None:  # fmt: skip
     """Log a discomfort SCORE from 0 to 10, and see whether to get it looked at."""
-    from recovery.coaching import gather, referral
-
     _check_coach_files()
-    log, problems = check_log(_when(at), score, when, where, red_flags, note, coach_data().red_flags)
+    log, problems = check_log(_when(at), score, when, where, red_flags, note, coach_data().red_flags, easier)
     if log is None:
         raise click.UsageError(" ".join(problems))
     with _store(ctx) as store:
         log_id = store.add_discomfort(log)
-        moment = max(utcnow(), log.at)
-        advice = referral(gather(store, moment), moment)
+        advice = _advice_now(store, log.at)
     if as_json:
-        _print_json({"id": log_id, "log": log.to_json(), "referral": None if advice is None else advice.to_json()})
+        _print_json({"id": log_id, "log": {**log.to_json(), "id": log_id},
+                     "referral": None if advice is None else advice.to_json()})  # fmt: skip
         return
-    click.echo(f"Logged {log.score}/10 ({log.when}, {log.where}).")
+    click.echo(f"Logged {log.score}/10 ({log.when}, {log.where}) as log {log_id}.")
+    _echo_advice(advice)
+
+
+def _advice_now(store: Store, at: datetime) -> Referral | None:
+    """The referral (or None) once a log was added, corrected or deleted: the same as the pages show."""
+    from recovery.coaching import gather, referral
+
+    moment = max(utcnow(), at)
+    return referral(gather(store, moment), moment)
+
+
+def _echo_advice(advice: Referral | None) -> None:
     if advice is not None:
         click.echo(advice.text)
         for reason in advice.reasons:
             click.echo(f"  - {reason}")
 
 
+def _log_line(log: DiscomfortLog) -> str:
+    flags = f"  red flags: {', '.join(log.red_flags)}" if log.red_flags else ""
+    easier = f"  easier: {log.easier}" if log.easier else ""
+    line = f"{log.id:>5}  {log.at:%Y-%m-%d %H:%M}  {log.score:>2}/10  {log.when:<12} {log.where:<9}{flags}{easier}"
+    if log.corrected_at is None:
+        return line.rstrip()
+    what = f"corrected by {log.replaced_by}" if log.replaced_by is not None else "deleted"
+    return f"{line.rstrip()}  ({what} on {log.corrected_at:%Y-%m-%d})"
+
+
 @discomfort.command("list")
+@click.option("--all", "show_all", is_flag=True, help="Show the corrected and deleted logs too, marked.")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 @click.pass_context
-def discomfort_list(ctx: click.Context, as_json: bool) -> None:
-    """Every discomfort log, oldest first."""
+def discomfort_list(ctx: click.Context, show_all: bool, as_json: bool) -> None:
+    """Every discomfort log that counts, oldest first, with the id `correct` and `delete` take."""
     with _store(ctx) as store:
-        logs = store.discomfort_logs()
+        logs = store.discomfort_logs(include_corrected=show_all)
     if as_json:
         _print_json([log.to_json() for log in logs])
         return
     if not logs:
         click.echo("No discomfort logged yet. Log with: recovery discomfort add SCORE")
     for log in logs:
-        flags = f"  red flags: {', '.join(log.red_flags)}" if log.red_flags else ""
-        click.echo(f"{log.at:%Y-%m-%d %H:%M}  {log.score:>2}/10  {log.when:<12} {log.where:<9}{flags}")
+        click.echo(_log_line(log))
+
+
+@discomfort.command("correct")
+@click.argument("log_id", metavar="ID", type=int)
+@click.argument("score", metavar="SCORE")
+@click.option("--when", "when", type=click.Choice(WHEN), help="Default: as logged.")
+@click.option("--where", "where", type=click.Choice(WHERE), help="Default: as logged.")
+@click.option("--red-flag", "red_flags", multiple=True, help="A warning sign you have (default: as logged).")
+@click.option("--no-red-flags", is_flag=True, help="None of the warning signs (one was ticked by mistake).")
+@click.option("--note", help="Default: as logged.")
+@click.option("--easier", type=click.Choice(EASIER), help="Which feels easier (default: as logged).")
+@click.option("--at", "at", help="When it was (default: as logged).")
+@click.option("--json", "as_json", is_flag=True, help="Print the corrected log and the advice as JSON.")
+@click.pass_context
+def discomfort_correct(
+    ctx: click.Context, log_id: int, score: str, when: str | None, where: str | None, red_flags: tuple[str, ...],
+    no_red_flags: bool, note: str | None, easier: str | None, at: str | None, as_json: bool,
+) -> None:  # fmt: skip
+    """Correct log ID (see `discomfort list`) to SCORE: the old log is kept, marked corrected, and no longer
+    counts. What you leave out stays as it was logged."""
+    from recovery.store import LogNotCurrent
+
+    _check_coach_files()
+    if red_flags and no_red_flags:
+        raise click.UsageError("Give either --red-flag or --no-red-flags, not both.")
+    with _store(ctx) as store:
+        old = store.discomfort_log(log_id)
+        if old is None:
+            raise click.UsageError(f"There is no discomfort log {log_id}: see the ids with `recovery discomfort list`.")
+        flags = () if no_red_flags else (red_flags or old.red_flags)
+        log, problems = check_log(
+            _when(at) if at else old.at, score, when or old.when, where or old.where, flags,
+            old.note if note is None else note, coach_data().red_flags, easier or old.easier,
+        )  # fmt: skip
+        if log is None:
+            raise click.UsageError(" ".join(problems))
+        try:
+            new_id = store.correct_discomfort(log_id, log, now=utcnow())
+        except LogNotCurrent as exc:
+            raise click.UsageError(str(exc)) from None
+        advice = _advice_now(store, log.at)
+    if as_json:
+        _print_json({"id": new_id, "corrected": log_id, "log": {**log.to_json(), "id": new_id},
+                     "referral": None if advice is None else advice.to_json()})  # fmt: skip
+        return
+    click.echo(f"Corrected log {log_id}: now {log.score}/10 ({log.when}, {log.where}) as log {new_id}. "
+               "The old one is kept, marked corrected.")  # fmt: skip
+    _echo_advice(advice)
+
+
+@discomfort.command("delete")
+@click.argument("log_id", metavar="ID", type=int)
+@click.option("--json", "as_json", is_flag=True, help="Print the advice now as JSON.")
+@click.pass_context
+def discomfort_delete(ctx: click.Context, log_id: int, as_json: bool) -> None:
+    """Delete log ID (see `discomfort list`): it is kept, marked deleted, and no longer counts."""
+    from recovery.store import LogNotCurrent
+
+    _check_coach_files()
+    with _store(ctx) as store:
+        try:
+            store.delete_discomfort(log_id, now=utcnow())
+        except LogNotCurrent as exc:
+            raise click.UsageError(str(exc)) from None
+        advice = _advice_now(store, utcnow())
+    if as_json:
+        _print_json({"deleted": log_id, "referral": None if advice is None else advice.to_json()})
+        return
+    click.echo(f"Deleted log {log_id}: it no longer counts (`discomfort list --all` still shows it).")
+    _echo_advice(advice)
+
+
+@discomfort.command("seen")
+@click.option("--on", "seen_on", metavar="YYYY-MM-DD", help="The day you were seen (default: today, your time).")
+@click.option("--note", help="Who saw you, or what they said.")
+@click.option("--json", "as_json", is_flag=True, help="Print the record and the advice now as JSON.")
+@click.pass_context
+def discomfort_seen(ctx: click.Context, seen_on: str | None, note: str | None, as_json: bool) -> None:
+    """Record that a professional saw you and it is not an emergency: warning signs logged up to then stop
+    blocking the routines (a new one blocks again)."""
+    from recovery.coach.discomfort import check_clearance
+    from recovery.coaching import gather, referral
+
+    with _store(ctx) as store:
+        moment = utcnow()
+        found = gather(store, moment)
+        clearance, problems = check_clearance(
+            seen_on, note, moment, found.settings.tz, found.discomfort, found.clearances,
+            past_cancer=found.settings.past_cancer == "yes",
+        )  # fmt: skip
+        if clearance is None:
+            raise click.UsageError(" ".join(problems))
+        clearance_id = store.add_clearance(clearance)
+        advice = referral(gather(store, moment), moment)
+        day = clearance.seen_on.astimezone(found.settings.tz)
+    if as_json:
+        _print_json({"id": clearance_id, "clearance": {**clearance.to_json(), "id": clearance_id},
+                     "referral": None if advice is None else advice.to_json()})  # fmt: skip
+        return
+    click.echo(f"Recorded: seen on {day:%Y-%m-%d}, not an emergency. A new warning sign after that brings the advice "
+               "back.")  # fmt: skip
+    if advice is not None:
+        click.echo(advice.text)
+        for reason in advice.reasons:
+            click.echo(f"  - {reason}")
 
 
 @discomfort.command("red-flags")
@@ -435,7 +565,7 @@ def discomfort_list(ctx: click.Context, as_json: bool) -> None:
 def discomfort_red_flags(as_json: bool) -> None:
     """The warning-sign questions, with the names `--red-flag` takes."""
     _check_coach_files()
-    flags = coach_data().red_flags
+    flags = {flag_id: flag for flag_id, flag in coach_data().red_flags.items() if flag.asked}
     if as_json:
         _print_json([flag.to_json() for flag in flags.values()])
         return
@@ -469,7 +599,7 @@ def _show_settings(ctx: click.Context, as_json: bool, given: dict[str, str | Non
         value = getattr(current, d.name)
         if value is None:
             shown = f"not set (this machine's: {current.zone})" if d.name == "time_zone" else "not set (estimated)"
-            shown = shown if d.name != "sex" else "not set"
+            shown = shown if d.kind != "choice" else "not set"
         else:
             shown = f"{value} {d.unit}".rstrip()
         click.echo(f"{d.label}: {shown}")

@@ -20,10 +20,20 @@ from pathlib import Path
 from typing import Any
 
 from recovery.coach.catalogue import DEFAULT_CATALOGUE, Catalogue, CatalogueError, load_catalogue
-from recovery.coach.discomfort import RED_FLAGS_FILE, DiscomfortLog, RedFlag, Referral, assess, load_red_flags
+from recovery.coach.demands import run_demands
+from recovery.coach.discomfort import (
+    RED_FLAGS_FILE,
+    Clearance,
+    DiscomfortLog,
+    RedFlag,
+    Referral,
+    assess,
+    load_red_flags,
+)
+from recovery.coach.feedback import learn
 from recovery.coach.load import Load, Profile, classify_run, heart_limits, run_load, trend, usual_speed
 from recovery.coach.routine import Routine, build_cooldown, build_warmup
-from recovery.coach.strength import build_strength
+from recovery.coach.strength import build_strength, strength_moments
 from recovery.coach.weights import RULES_FILE, Weights, load_weights
 from recovery.history import COOLDOWN_GRACE, RoutineSession, Streak, cooldown_streak, cooled_run_ids
 from recovery.model import Run
@@ -98,8 +108,10 @@ class Gathered:
     runs: tuple[StoredRun, ...]  # every activity since `since`, oldest first, without samples
     run_starts: tuple[tuple[int, datetime], ...]  # every dated running activity ever: the streak
     sessions: tuple[RoutineSession, ...]  # every routine ever done, oldest first
-    discomfort: tuple[DiscomfortLog, ...]  # since `since`, oldest first
-    strength: tuple[datetime, ...]  # every strength session
+    discomfort: tuple[DiscomfortLog, ...]  # since `since`, oldest first: the logs that count
+    strength: tuple[datetime, ...]  # every strength session the timer or the CLI recorded (the watch's: in runs)
+    clearances: tuple[Clearance, ...] = ()  # every "seen, not an emergency"
+    corrected: tuple[DiscomfortLog, ...] = ()  # corrected or deleted logs since `since`, kept for the history list
     #: Figures worked out from this gathering (loads, the streak), kept as long as it is.
     memo: dict[tuple[Any, ...], Any] = field(default_factory=dict, repr=False)
 
@@ -139,6 +151,7 @@ def gather(store: Store, now: datetime) -> Gathered:
     if kept is not None and kept.version == version and timedelta(0) <= now - kept.read_at < REGATHER:
         return kept
     since = now - WINDOW - REGATHER
+    logs = store.discomfort_logs(since=since, include_corrected=True)  # one query: the history list shows both
     gathered = Gathered(
         version=version,
         read_at=now,
@@ -148,8 +161,10 @@ def gather(store: Store, now: datetime) -> Gathered:
         runs=tuple(store.runs_between(since)),
         run_starts=tuple(store.run_starts()),
         sessions=tuple(store.routine_sessions()),
-        discomfort=tuple(store.discomfort_logs(since=since)),
+        discomfort=tuple(log for log in logs if log.corrected_at is None),
         strength=tuple(store.strength_sessions()),
+        clearances=tuple(store.clearances()),
+        corrected=tuple(log for log in logs if log.corrected_at is not None),
     )
     _GATHERED[store] = gathered
     return gathered
@@ -175,8 +190,10 @@ def loads(gathered: Gathered, stored: Sequence[StoredRun], runner: Profile) -> l
 
 
 def referral(gathered: Gathered, now: datetime) -> Referral | None:
-    """The one referral a page shows: from the logs of the last DISCOMFORT_HISTORY."""
-    return assess(gathered.logs_since(now - DISCOMFORT_HISTORY), now, coach_data().red_flags)
+    """The one referral a page shows: from the logs of the last DISCOMFORT_HISTORY, and any "seen" since."""
+    return assess(gathered.logs_since(now - DISCOMFORT_HISTORY), now, coach_data().red_flags, gathered.clearances,
+                  past_cancer=gathered.settings.past_cancer == "yes", tz=gathered.settings.tz)  # fmt: skip
+
 
 
 def history_before(store: Store, gathered: Gathered, start: datetime) -> list[StoredRun]:
@@ -209,9 +226,14 @@ def cooldown_for(
     week = trend(entries, start)
     notes = [week.description] if week.description else []
     notes.extend((*limit_notes, *load.notes))
+    units = gathered.settings.units
+    asked = run_demands(run, run_class, heart=stored.heart, profile=runner, usual_speed=usual, units=units,
+                        hilly_m_per_km=data.weights.hilly_m_per_km)  # fmt: skip
+    learned = learn([s for s in gathered.sessions if s.run_id != stored.id], logs, start)
     return build_cooldown(
-        run, run_class, logs, referral(gathered, now), data.catalogue, data.weights, run_id=stored.id, notes=notes
-    )
+        run, run_class, logs, referral(gathered, now), data.catalogue, data.weights, run_id=stored.id, notes=notes,
+        demands=asked, learned=learned, units=units,
+    )  # fmt: skip
 
 
 def warmup_for(gathered: Gathered, now: datetime) -> Routine:
@@ -223,7 +245,11 @@ def warmup_for(gathered: Gathered, now: datetime) -> Routine:
 def strength_for(gathered: Gathered, now: datetime) -> Routine:
     data = coach_data()
     logs = gathered.logs_since(now - DISCOMFORT_HISTORY)
-    return build_strength(gathered.strength, logs, referral(gathered, now), data.catalogue, data.weights, now)
+    # The watch's strength activities count too, from the gathering (no query of their own).
+    watch = [s.run.start_time_utc for s in gathered.runs if s.run.sport == "strength" and s.run.start_time_utc]
+    sessions = strength_moments(gathered.strength, watch)
+    return build_strength(sessions, logs, referral(gathered, now), data.catalogue, data.weights, now,
+                          routines=gathered.sessions)  # fmt: skip
 
 
 def streak(gathered: Gathered, now: datetime) -> Streak:

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from recovery.classify import KM_PER_MILE
-from recovery.coach.discomfort import DiscomfortLog, Referral
+from recovery.coach.discomfort import Clearance, DiscomfortLog, Referral
 from recovery.coach.load import Trend, trend
 from recovery.coach.routine import Routine
 from recovery.coaching import (
@@ -43,8 +43,9 @@ HEATMAP_WEEKS = 53
 TREND_WEEKS = 26
 SHARE_WEEKS = 8
 RUNS_PER_PAGE = 50
-#: A run this recent is "today's run": its cool-down is the one suggested first.
-FRESH_RUN = timedelta(hours=12)
+#: A run that ended this recently is "today's run": Today leads with its cool-down. After an older one
+#: (an old import, a rest day) Today leads with the warm-up and strength, and that run's cool-down is a tap away.
+FRESH_RUN = timedelta(days=1)
 #: The discomfort logs listed on Today.
 RECENT_LOGS = timedelta(days=14)
 
@@ -52,7 +53,7 @@ RECENT_LOGS = timedelta(days=14)
 @dataclass(frozen=True)
 class Today:
     latest: StoredRun | None
-    is_fresh: bool  # the latest run ended within FRESH_RUN: its cool-down comes first
+    is_fresh: bool  # the latest run ended within FRESH_RUN: its cool-down leads (`is_fresh_run`)
     comparison: str | None
     cooldown: Routine | None
     cooled: bool  # the latest run already has a cool-down that counts
@@ -61,6 +62,16 @@ class Today:
     referral: Referral | None
     streak: Streak
     recent_logs: tuple[DiscomfortLog, ...]
+
+
+def is_fresh_run(run: Run, now: datetime) -> bool:
+    """Today is about this run: it ended within FRESH_RUN of `now`, so its cool-down leads the page.
+
+    A run without a reachable end time (a watch that kept only local time) is never fresh; nor is one
+    dated more than FRESH_RUN ahead (a watch's clock far off), while a few minutes ahead still is.
+    """
+    end = run.end_time_utc
+    return end is not None and abs(now - end) <= FRESH_RUN
 
 
 def today(store: Store, gathered: Gathered, now: datetime) -> Today:
@@ -78,8 +89,7 @@ def today(store: Store, gathered: Gathered, now: datetime) -> Today:
         comparison = compared_with_usual(run, earlier, gathered.settings.units)
         cooldown = cooldown_for(store, gathered, latest, now)
         cooled = latest.id in gathered.cooled
-        end = run.end_time_utc
-        is_fresh = end is not None and now - end <= FRESH_RUN
+        is_fresh = is_fresh_run(run, now)
     return Today(
         latest=latest,
         is_fresh=is_fresh,
@@ -120,6 +130,33 @@ def history(gathered: Gathered, now: datetime) -> HistoryView:
     weeks = weekly(with_loads, sessions, logs, tz, end=end, weeks=TREND_WEEKS)
     entries = [(r.start_time_utc, value) for _, r, value in with_loads if r.start_time_utc]
     return HistoryView(streak(gathered, now), tuple(days), end, tuple(weeks), trend(entries, now), settings.units)
+
+
+#: The history page's back log: the logs (corrected ones marked) and "seen" records of this long.
+BACK_LOG = timedelta(days=60)
+
+
+@dataclass(frozen=True)
+class BackLog:
+    """The history page's list of discomfort logs and "seen, not an emergency" records, newest first."""
+
+    entries: tuple[DiscomfortLog | Clearance, ...]
+    referral: Referral | None  # clearable: the page offers "I have been seen"
+
+
+def back_log(gathered: Gathered, now: datetime) -> BackLog:
+    """The last BACK_LOG of logs, corrected and deleted ones included (marked), with every "seen" record in it,
+    and the latest "seen" record however old (it still decides what counts)."""
+    since = now - BACK_LOG
+    logs = [log for log in (*gathered.discomfort, *gathered.corrected) if log.at >= since]
+    seen = [c for c in gathered.clearances if c.seen_on >= since]
+    if gathered.clearances and gathered.clearances[-1] not in seen:
+        seen.append(gathered.clearances[-1])
+    entries: list[DiscomfortLog | Clearance] = [*logs, *seen]
+    # Newest first; a "seen" record goes above the logs it covers (ties: the log was there first).
+    entries.sort(key=lambda e: (e.seen_on if isinstance(e, Clearance) else e.at, isinstance(e, Clearance),
+                                e.id or 0), reverse=True)  # fmt: skip
+    return BackLog(tuple(entries), referral(gathered, now))
 
 
 @dataclass(frozen=True)
@@ -197,8 +234,9 @@ def _rolling_mean(t: tuple[float, ...], values: list[float | None], window_s: fl
     return out
 
 
-def record_session(store: Store, session: RoutineSession) -> None:
-    """Keep a routine done against its run (a strength routine also counts as a strength session)."""
-    store.add_routine_session(session)
+def record_session(store: Store, session: RoutineSession) -> int:
+    """Keep a routine done against its run (a strength routine also counts as a strength session); its id."""
+    session_id = store.add_routine_session(session)
     if session.phase == "strength" and session.counts:
         store.add_strength_session(session.finished_at)
+    return session_id

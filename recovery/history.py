@@ -16,13 +16,14 @@ from __future__ import annotations
 
 import statistics
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from collections.abc import Collection, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, tzinfo
+from typing import Any
 
 from recovery.classify import KM_PER_MILE
 from recovery.coach.discomfort import DiscomfortLog
-from recovery.model import Run
+from recovery.model import Run, iso_utc
 
 #: How long after a run its cool-down may still be done without breaking the streak.
 COOLDOWN_GRACE = timedelta(hours=24)
@@ -30,9 +31,30 @@ COOLDOWN_GRACE = timedelta(hours=24)
 USUAL_WINDOW = timedelta(weeks=8)
 
 
+#: "How is your back now?" when the timer ends.
+BACK_AFTER = ("better", "same", "worse")
+#: The versions of a movement a routine may offer.
+VARIANTS = ("standard", "gentle", "harder")
+#: The most movements one routine session may list (the timer's own bound on items_planned).
+MOST_ITEMS = 100
+
+
 @dataclass(frozen=True)
 class RoutineSession:
-    """A guided routine done (whole or in part), recorded when the timer stops."""
+    """A guided routine done (whole or in part), recorded when the timer stops.
+
+    As JSON (`to_json`; the timer's record and feedback replies, and the phone app later)::
+
+        {"id": 12, "run_id": 3, "phase": "cooldown",
+         "started_at": "2026-11-24T07:00:00Z", "finished_at": "2026-11-24T07:06:00Z",
+         "items_planned": 6, "items_done": 6, "seconds_done": 330, "completed": true, "counts": true,
+         "items": [{"id": "childs_pose", "variant": "standard"}, ...],
+         "back_after": "worse",            # better | same | worse | null (not answered)
+         "disagreed": ["childs_pose"]}     # movement ids, each one of `items`
+
+    What a client sends is read by `parse_items` (the record's "items") and
+    `parse_feedback` (the feedback's "back_after" and "disagreed").
+    """
 
     run_id: int | None
     phase: str  # cooldown | warmup | strength
@@ -48,11 +70,101 @@ class RoutineSession:
     back_after: str | None = None
     #: Movement ids marked "this one didn't agree with me".
     disagreed: tuple[str, ...] = ()
+    #: The store's id for it (None until stored); not part of what the session *is*.
+    id: int | None = field(default=None, compare=False)
 
     @property
     def counts(self) -> bool:
         """Enough of the routine was done to count it as done."""
         return self.items_done > 0 and self.items_done * 2 >= self.items_planned
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "run_id": self.run_id,
+            "phase": self.phase,
+            "started_at": iso_utc(self.started_at),
+            "finished_at": iso_utc(self.finished_at),
+            "items_planned": self.items_planned,
+            "items_done": self.items_done,
+            "seconds_done": self.seconds_done,
+            "completed": self.completed,
+            "counts": self.counts,
+            "items": items_json(self.items),
+            "back_after": self.back_after,
+            "disagreed": list(self.disagreed),
+        }
+
+
+class SessionInputError(ValueError):
+    """What a client sent about a routine session cannot be taken; the message is one sentence for the runner."""
+
+
+def items_json(items: Iterable[tuple[str, str]]) -> list[dict[str, str]]:
+    """Offered movements as JSON (and as the store keeps them): [{"id": ..., "variant": ...}]."""
+    return [{"id": movement_id, "variant": variant} for movement_id, variant in items]
+
+
+def parse_items(value: object, known: Collection[str]) -> tuple[tuple[str, str], ...]:
+    """The "items" a timer sends with its record: a list of {"id", "variant"}, each id one of `known`.
+
+    Absent (None) is no items. Raises SessionInputError for anything else malformed.
+    """
+    if value is None:
+        return ()
+    if not isinstance(value, list) or len(value) > MOST_ITEMS:
+        raise SessionInputError(f"The timer sent its stretches in a form it should not (a list of at most "
+                                f"{MOST_ITEMS}); nothing was saved.")  # fmt: skip
+    items = []
+    for entry in value:
+        if not isinstance(entry, Mapping) or set(entry) != {"id", "variant"}:
+            raise SessionInputError('Each stretch the timer sends needs an "id" and a "variant"; nothing was saved.')
+        movement_id, variant = entry["id"], entry["variant"]
+        if not isinstance(movement_id, str) or movement_id not in known:
+            raise SessionInputError("The timer sent a stretch the coach does not know; nothing was saved.")
+        if variant not in VARIANTS:
+            raise SessionInputError('A stretch\'s variant is "standard", "gentle" or "harder"; nothing was saved.')
+        items.append((movement_id, str(variant)))
+    return tuple(items)
+
+
+_NOT_SAVED = "the feedback was not saved."
+
+
+def parse_feedback(data: object, session: RoutineSession, known: Collection[str]) -> tuple[str | None, tuple[str, ...]]:
+    """The session's feedback after what a client sent: {"back_after": better|same|worse|null, "disagreed": [ids]}.
+
+    Returns (back_after, disagreed) to store. A key left out keeps the
+    session's value; "disagreed" replaces its list, each id one of the
+    session's movements (of `known`, the catalogue's, for a session stored
+    without them), repeats dropped. Raises SessionInputError for anything malformed.
+    """
+    if not isinstance(data, Mapping) or not data or not set(data) <= {"back_after", "disagreed"}:
+        raise SessionInputError(f'Feedback is "back_after" and "disagreed", and nothing else; {_NOT_SAVED}')
+    back = data.get("back_after", session.back_after)
+    if back is not None and back not in BACK_AFTER:
+        raise SessionInputError(f'"How is your back now?" is answered better, same or worse; {_NOT_SAVED}')
+    if "disagreed" not in data:
+        return back, session.disagreed
+    disagreed = data["disagreed"]
+    if not isinstance(disagreed, list) or len(disagreed) > MOST_ITEMS:
+        raise SessionInputError(f'"disagreed" is a list of at most {MOST_ITEMS} stretches; {_NOT_SAVED}')
+    offered = {movement_id for movement_id, _ in session.items} or known
+    if not all(isinstance(m, str) and m in offered for m in disagreed):
+        raise SessionInputError(f"Only a stretch of this routine can be marked as not agreeing; {_NOT_SAVED}")
+    return back, tuple(dict.fromkeys(disagreed))
+
+
+def feedback_said(session: RoutineSession) -> str:
+    """What the end screen says once its feedback is saved: "Saved: your back feels worse and 1 stretch did not..."."""
+    said = []
+    if session.back_after is not None:
+        said.append(f"your back feels {'the same' if session.back_after == 'same' else session.back_after}")
+    if session.disagreed:
+        count = len(session.disagreed)
+        noun = ("exercise", "exercises") if session.phase == "strength" else ("stretch", "stretches")
+        said.append(f"{count} {noun[count != 1]} did not agree with you")
+    return "Saved: " + " and ".join(said) + "." if said else "Saved."
 
 
 def local_day(run: Run, tz: tzinfo) -> date | None:

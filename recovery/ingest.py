@@ -320,6 +320,16 @@ def _describe(parsed: Parsed, new_runs: list[tuple[int, Run]], matched: list[tup
         )
     if new_runs:
         i, run = new_runs[0]
+        if run.sport == "strength":
+            load = "toward your load" if run.avg_hr else "toward your load only with heart rate, which it has not"
+            return FileOutcome(
+                parsed.path,
+                "not_a_run",
+                f"{name} is a strength session: stored as activity {i}, counted toward this week's strength "
+                f"sessions and {load}.",
+                ids,
+                parsed.content_id,
+            )
         return FileOutcome(
             parsed.path,
             "not_a_run",

@@ -22,6 +22,7 @@ SPORTS = (
     "hike",
     "ride",
     "swim",
+    "strength",  # strength training on the watch: counts as a strength session, not as a run
     "other",
 )
 RUNNING_SPORTS = frozenset({"run", "trail_run", "treadmill_run", "track_run"})

@@ -54,6 +54,12 @@ DECLARED: tuple[Declared, ...] = (
     Declared("max_hr", "Maximum heart rate", _ESTIMATED, low=120, high=240, unit="bpm"),
     Declared("rest_hr", "Resting heart rate", _ESTIMATED, low=25, high=110, unit="bpm"),
     Declared("sex", "Sex", "Weights the training-load formula; blank: an average.", choices=("female", "male")),
+    Declared(
+        "past_cancer",
+        "Have you ever been treated for cancer?",
+        "Asked once, not with every back log: after cancer, new back pain is worth a doctor's look.",
+        choices=("yes", "no"),
+    ),
 )
 BY_NAME = {d.name: d for d in DECLARED}
 NAMES = tuple(BY_NAME)
@@ -91,6 +97,7 @@ class Settings:
     max_hr: int | None = None
     rest_hr: int | None = None
     sex: str | None = None
+    past_cancer: str | None = None  # yes | no; None: not said
 
     @property
     def zone(self) -> str:

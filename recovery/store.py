@@ -20,10 +20,10 @@ from typing import Any
 from sqlalchemy import Connection, Engine, Row, Select, func, select
 
 from recovery import schema
-from recovery.coach.discomfort import DiscomfortLog
+from recovery.coach.discomfort import Clearance, DiscomfortLog
 from recovery.coach.load import HeartTime, RunFigures
 from recovery.database import Database, clean_path, clean_text
-from recovery.history import RoutineSession
+from recovery.history import RoutineSession, items_json
 from recovery.model import Lap, Leg, Run, iso_utc
 from recovery.streams import Streams, pack, unpack
 
@@ -276,28 +276,64 @@ class Store:
 
     def add_discomfort(self, log: DiscomfortLog) -> int:
         with self.writing() as w:
+            return w.add_discomfort(log)
+
+    def discomfort_logs(self, *, since: datetime | None = None, include_corrected: bool = False) -> list[DiscomfortLog]:
+        """Oldest first: the logs that count (what the coach sees), or with the corrected and deleted ones too
+        (`include_corrected`, for the history list: each marked with its `corrected_at`)."""
+        t = schema.discomfort_logs
+        query = select(*_LOG_COLUMNS).order_by(t.c.at, t.c.id)
+        if since is not None:
+            query = query.where(t.c.at >= _utc_naive(since))
+        if not include_corrected:
+            query = query.where(t.c.corrected_at.is_(None))
+        with self.db.read() as conn:
+            return [_log(row) for row in conn.execute(query)]
+
+    def discomfort_log(self, log_id: int) -> DiscomfortLog | None:
+        """One log by id, corrected or not."""
+        with self.db.read() as conn:
+            row = conn.execute(select(*_LOG_COLUMNS).where(schema.discomfort_logs.c.id == log_id)).first()
+        return None if row is None else _log(row)
+
+    def correct_discomfort(self, log_id: int, new_log: DiscomfortLog, *, now: datetime) -> int:
+        """Replace a log that counts by `new_log`, in one transaction: the old one is kept, marked corrected
+        (`corrected_at`, `replaced_by`). The new log's id. `LogNotCurrent` (one sentence) for an unknown id,
+        or a log already corrected or deleted."""
+        t = schema.discomfort_logs
+        with self.writing() as w:
+            _refuse_unless_current(w.conn, log_id)
+            new_id = w.add_discomfort(new_log)
+            w.conn.execute(t.update().where(t.c.id == log_id).values(corrected_at=_utc_naive(now), replaced_by=new_id))
+            return new_id
+
+    def delete_discomfort(self, log_id: int, *, now: datetime) -> None:
+        """Stop a log counting: kept, marked deleted (`corrected_at`, no `replaced_by`). `LogNotCurrent` as above."""
+        t = schema.discomfort_logs
+        with self.writing() as w:
+            _refuse_unless_current(w.conn, log_id)
+            w.conn.execute(t.update().where(t.c.id == log_id).values(corrected_at=_utc_naive(now), replaced_by=None))
+
+    def add_clearance(self, clearance: Clearance) -> int:
+        """Record "I have been seen and it is not an emergency"; its id."""
+        with self.writing() as w:
             result = w.conn.execute(
-                schema.discomfort_logs.insert().values(
-                    at=_utc_naive(log.at),
-                    score=log.score,
-                    when_=log.when,
-                    where_=log.where,
-                    red_flags_json=json.dumps(list(log.red_flags)),
-                    note=_clean_optional(log.note),
+                schema.discomfort_clearances.insert().values(
+                    seen_on=_utc_naive(clearance.seen_on),
+                    recorded_at=_utc_naive(clearance.recorded_at),
+                    note=_clean_optional(clearance.note),
                 )
             )
             return int(result.inserted_primary_key[0])
 
-    def discomfort_logs(self, *, since: datetime | None = None) -> list[DiscomfortLog]:
-        """Oldest first."""
-        t = schema.discomfort_logs
-        query = select(t.c.at, t.c.score, t.c.when_, t.c.where_, t.c.red_flags_json, t.c.note).order_by(t.c.at, t.c.id)
-        if since is not None:
-            query = query.where(t.c.at >= _utc_naive(since))
+    def clearances(self) -> list[Clearance]:
+        """Every "seen, not an emergency" record, oldest first (a handful in a lifetime)."""
+        t = schema.discomfort_clearances
+        query = select(t.c.id, t.c.seen_on, t.c.recorded_at, t.c.note).order_by(t.c.seen_on, t.c.id)
         with self.db.read() as conn:
             return [
-                DiscomfortLog(_aware(at), score, when, where, _decode_strings(red_flags), note)
-                for at, score, when, where, red_flags, note in conn.execute(query)
+                Clearance(_aware(seen_on), _aware(recorded_at), note, id=clearance_id)
+                for clearance_id, seen_on, recorded_at, note in conn.execute(query)
             ]
 
     def add_strength_session(self, at: datetime) -> None:
@@ -432,6 +468,7 @@ class Store:
     # -- guided routines done -----------------------------------------------
 
     def add_routine_session(self, session: RoutineSession) -> int:
+        """Store a routine done, with its movements and any feedback; returns its id."""
         with self.writing() as w:
             result = w.conn.execute(
                 schema.routine_sessions.insert().values(
@@ -443,6 +480,9 @@ class Store:
                     items_done=session.items_done,
                     seconds_done=session.seconds_done,
                     completed=session.completed,
+                    items_json=json.dumps(items_json(session.items)),
+                    back_after=session.back_after,
+                    disagreed_json=json.dumps(list(session.disagreed)),
                 )
             )
             return int(result.inserted_primary_key[0])
@@ -450,17 +490,81 @@ class Store:
     def routine_sessions(self, *, since: datetime | None = None, run_id: int | None = None) -> list[RoutineSession]:
         """Oldest first."""
         t = schema.routine_sessions
-        columns = (t.c.started_at, t.c.finished_at, t.c.items_planned, t.c.items_done, t.c.seconds_done, t.c.completed)
-        query = select(t.c.run_id, t.c.phase, *columns).order_by(t.c.finished_at, t.c.id)
+        query = select(*_SESSION_COLUMNS).order_by(t.c.finished_at, t.c.id)
         if since is not None:
             query = query.where(t.c.finished_at >= _utc_naive(since))
         if run_id is not None:
             query = query.where(t.c.run_id == run_id)
         with self.db.read() as conn:
-            return [
-                RoutineSession(run, phase, _aware(started), _aware(finished), planned, done, seconds, completed)
-                for run, phase, started, finished, planned, done, seconds, completed in conn.execute(query)
-            ]
+            return [_session(row) for row in conn.execute(query)]
+
+    def routine_session(self, session_id: int) -> RoutineSession | None:
+        t = schema.routine_sessions
+        with self.db.read() as conn:
+            row = conn.execute(select(*_SESSION_COLUMNS).where(t.c.id == session_id)).first()
+        return None if row is None else _session(row)
+
+    def set_routine_feedback(
+        self, session_id: int, *, back_after: str | None, disagreed: tuple[str, ...]
+    ) -> RoutineSession | None:
+        """Put "how is your back now?" and the stretches that did not agree on a stored session (None: no such one)."""
+        t = schema.routine_sessions
+        with self.writing() as w:
+            done = w.conn.execute(
+                t.update().where(t.c.id == session_id)
+                .values(back_after=back_after, disagreed_json=json.dumps(list(disagreed)))
+            )  # fmt: skip
+            if not done.rowcount:
+                return None
+            return _session(w.conn.execute(select(*_SESSION_COLUMNS).where(t.c.id == session_id)).one())
+
+
+_SESSION_COLUMNS = tuple(
+    getattr(schema.routine_sessions.c, name)
+    for name in ("id", "run_id", "phase", "started_at", "finished_at", "items_planned", "items_done", "seconds_done",
+                 "completed", "items_json", "back_after", "disagreed_json")
+)  # fmt: skip
+
+
+def _session(row: Row[Any]) -> RoutineSession:
+    items = tuple((str(item["id"]), str(item["variant"])) for item in json.loads(row.items_json or "[]"))
+    return RoutineSession(
+        row.run_id, row.phase, _aware(row.started_at), _aware(row.finished_at), row.items_planned, row.items_done,
+        row.seconds_done, bool(row.completed), items, row.back_after, tuple(json.loads(row.disagreed_json or "[]")),
+        id=row.id,
+    )  # fmt: skip
+
+
+_LOG_COLUMNS = tuple(
+    getattr(schema.discomfort_logs.c, name)
+    for name in ("id", "at", "score", "when_", "where_", "red_flags_json", "note", "easier", "corrected_at",
+                 "replaced_by")
+)  # fmt: skip
+
+
+def _log(row: Row[Any]) -> DiscomfortLog:
+    return DiscomfortLog(
+        _aware(row.at), row.score, row.when_, row.where_, _decode_strings(row.red_flags_json), row.note, row.easier,
+        id=row.id, corrected_at=_aware(row.corrected_at), replaced_by=row.replaced_by,
+    )  # fmt: skip
+
+
+class LogNotCurrent(ValueError):
+    """A discomfort log that cannot be corrected or deleted: unknown, or already corrected or deleted."""
+
+
+def _refuse_unless_current(conn: Connection, log_id: int) -> None:
+    """Raise `LogNotCurrent` unless the log exists and still counts (read inside the writer's transaction)."""
+    t = schema.discomfort_logs
+    row = conn.execute(select(t.c.corrected_at, t.c.replaced_by).where(t.c.id == log_id)).first()
+    if row is None:
+        raise LogNotCurrent(f"There is no discomfort log {log_id}: see the ids with `recovery discomfort list`.")
+    if row.corrected_at is not None:
+        what = f"corrected by log {row.replaced_by}" if row.replaced_by is not None else "deleted"
+        raise LogNotCurrent(
+            f"Discomfort log {log_id} was already {what} on {row.corrected_at:%Y-%m-%d}: only a log that "
+            "still counts can be corrected or deleted."
+        )
 
 
 class Writer:
@@ -468,6 +572,20 @@ class Writer:
 
     def __init__(self, conn: Connection) -> None:
         self.conn = conn
+
+    def add_discomfort(self, log: DiscomfortLog) -> int:
+        result = self.conn.execute(
+            schema.discomfort_logs.insert().values(
+                at=_utc_naive(log.at),
+                score=log.score,
+                when_=log.when,
+                where_=log.where,
+                red_flags_json=json.dumps(list(log.red_flags)),
+                note=_clean_optional(log.note),
+                easier=log.easier,
+            )
+        )
+        return int(result.inserted_primary_key[0])
 
     def has_source(self, content_id: str, leg_index: int | None = None) -> int | None:
         """The run a file (or leg) already gave, if any."""

@@ -6,9 +6,10 @@ The JSON names are a contract (`inspect --json`, `runs --json`): keep them.
 from __future__ import annotations
 
 from collections import Counter
+from datetime import UTC, tzinfo
 from typing import Any
 
-from recovery.classify import format_pace, is_multisport, split_legs
+from recovery.classify import KM_PER_MILE, format_pace, is_multisport, split_legs
 from recovery.model import Run, iso_utc
 
 SUMMARY_WORDS = {
@@ -96,13 +97,14 @@ def duration(seconds: float | None) -> str:
     return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
 
 
-def one_line(run: Run) -> str:
-    """'2026-11-23 07:30  run  6.02 km  36:10  6:00 /km  HR 142' for lists."""
-    when = run.start_time_utc or run.start_time_local
+def one_line(run: Run, units: str = "km", tz: tzinfo = UTC) -> str:
+    """'2026-11-23 07:30  run  6.02 km  36:10  6:00 /km  HR 142' for lists, in the runner's units and time zone."""
+    when = run.start_time_utc.astimezone(tz) if run.start_time_utc else run.start_time_local
     stamp = when.strftime("%Y-%m-%d %H:%M") if when else "no date        "
-    dist = f"{run.distance_m / 1000:6.2f} km" if run.distance_m is not None else "      ? km"
+    per = KM_PER_MILE if units == "mi" else 1.0
+    dist = f"{run.distance_m / 1000 / per:6.2f} {units}" if run.distance_m is not None else f"      ? {units}"
     time = run.moving_s or run.elapsed_s
-    pace = format_pace(run.distance_m, time) if run.distance_m and time and run.is_run else ""
+    pace = format_pace(run.distance_m, time, units) if run.distance_m and time and run.is_run else ""
     hr = f"HR {run.avg_hr}" if run.avg_hr else ""
     sport = run.sport.replace("_", " ")
     name = f"  {run.name}" if run.name else ""

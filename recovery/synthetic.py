@@ -65,6 +65,10 @@ class SyntheticRun:
     points: tuple[Point, ...]
     sport: str = "running"
     name: str = "Synthetic run"
+    #: The FIT sub-sport (`to_fit`): "generic", or "strength_training" under the sport "training".
+    sub_sport: str = "generic"
+    #: False: the FIT file carries no positions (an indoor session), as a watch writes it.
+    gps: bool = True
 
     @property
     def elapsed_s(self) -> float:
@@ -223,6 +227,33 @@ def make_run(
     return SyntheticRun(start=start, points=tuple(points), sport=sport, name=name)
 
 
+def make_strength_session(
+    seed: int, start: datetime, duration_s: float = 1800, interval_s: float = 1.0, *, heart_rate: bool = True
+) -> SyntheticRun:
+    """A strength session as a watch records it: FIT sport training, sub-sport strength_training, indoors.
+
+    No positions and no distance; the heart rate (when `heart_rate`) climbs
+    during each set of about 45 s and settles in the rest after it. Without
+    it the samples carry none (a watch worn without its sensor).
+    """
+    if start.tzinfo is None:
+        raise ValueError("start must be timezone-aware")
+    if duration_s <= 0 or interval_s <= 0:
+        raise ValueError("duration_s and interval_s must be positive")
+    rng = random.Random(seed)
+    rest = rng.uniform(75.0, 85.0)
+    steps = max(1, math.ceil(duration_s / interval_s - 1e-9))
+    points = []
+    for i in range(steps + 1):
+        t = min(i * interval_s, duration_s)
+        in_set = (t % 120.0) < 45.0
+        hr = rest + (35.0 if in_set else 15.0) + rng.gauss(0.0, 2.0)
+        points.append(Point(t=t, lat=0.0, lon=0.0, altitude_m=0.0, distance_m=0.0, speed_mps=0.0,
+                            heart_rate=round(hr) if heart_rate else 0, cadence_spm=0))  # fmt: skip
+    return SyntheticRun(start=start.astimezone(UTC), points=tuple(points), sport="training",
+                        name="Strength", sub_sport="strength_training", gps=False)  # fmt: skip
+
+
 def _waves(
     rng: random.Random, count: int, amp: tuple[float, float], wave: tuple[float, float]
 ) -> list[tuple[float, float, float]]:
@@ -252,7 +283,10 @@ FIT_EPOCH_UNIX = 631_065_600  # 1989-12-31T00:00:00Z
 _FIT_PROFILE_VERSION = 2132  # 21.32
 _FIT_PROTOCOL_VERSION = 0x20  # 2.0
 _SEMICIRCLES_PER_DEG = 2**31 / 180.0
-_FIT_SPORTS = {"running": 1, "cycling": 2, "walking": 11, "hiking": 17, "swimming": 5, "generic": 0}
+_FIT_SPORTS = {"running": 1, "cycling": 2, "walking": 11, "hiking": 17, "swimming": 5, "generic": 0,
+               "fitness_equipment": 4, "training": 10}  # fmt: skip
+_FIT_SUB_SPORTS = {"generic": 0, "strength_training": 20}
+_FIT_INVALID_SINT32, _FIT_INVALID_UINT8 = 0x7FFFFFFF, 0xFF
 # FIT base types: (base type byte, struct code)
 _ENUM, _UINT8, _UINT16, _SINT32, _UINT32, _UINT32Z = (
     (0x00, "B"),
@@ -381,15 +415,16 @@ def to_fit(run: SyntheticRun) -> bytes:
     records += _RECORD.definition
     pack = _RECORD.pack
     base = run.start.timestamp() - FIT_EPOCH_UNIX
+    position = _semicircles if run.gps else (lambda _degrees: _FIT_INVALID_SINT32)
     for p in pts:
         records += pack(
             round(base + p.t),
-            _semicircles(p.lat),
-            _semicircles(p.lon),
+            position(p.lat),
+            position(p.lon),
             _u(p.distance_m * 100, 2**32),
             _u(p.speed_mps * 1000, 2**32),
             _u((p.altitude_m + 500) * 5, 2**32),
-            _u(p.heart_rate, 255),
+            _u(p.heart_rate, 255) if p.heart_rate > 0 else _FIT_INVALID_UINT8,  # 0: no reading
             _u(p.cadence_spm / 2, 255),
         )
     records += _EVENT.pack(end, _EVENT_TIMER, _EVENT_TYPE_STOP_ALL, 0, 0)
@@ -401,10 +436,10 @@ def to_fit(run: SyntheticRun) -> bytes:
         "timestamp": end,
         "event_type": _EVENT_TYPE_STOP,
         "start_time": start,
-        "start_position_lat": _semicircles(first.lat),
-        "start_position_long": _semicircles(first.lon),
+        "start_position_lat": position(first.lat),
+        "start_position_long": position(first.lon),
         "sport": _FIT_SPORTS.get(run.sport, 0),
-        "sub_sport": 0,  # generic
+        "sub_sport": _FIT_SUB_SPORTS.get(run.sub_sport, 0),
         "total_elapsed_time": elapsed_ms,
         "total_timer_time": elapsed_ms,
         "total_distance": _u(run.distance_m * 100, 2**32),
@@ -412,8 +447,8 @@ def to_fit(run: SyntheticRun) -> bytes:
         "total_calories": _u(run.calories, 2**16),
         "avg_speed": _u(avg_speed * 1000, 2**16),
         "max_speed": _u(max_speed * 1000, 2**16),
-        "avg_heart_rate": _u(run.avg_heart_rate, 255),
-        "max_heart_rate": _u(run.max_heart_rate, 255),
+        "avg_heart_rate": _u(run.avg_heart_rate, 255) if run.max_heart_rate > 0 else _FIT_INVALID_UINT8,
+        "max_heart_rate": _u(run.max_heart_rate, 255) if run.max_heart_rate > 0 else _FIT_INVALID_UINT8,
         "avg_cadence": _u(run.avg_cadence_spm / 2, 255),
         "max_cadence": _u(max(p.cadence_spm for p in pts) / 2, 255),
         "total_ascent": _u(run.ascent_m, 2**16),

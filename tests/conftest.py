@@ -13,9 +13,12 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from flask import Flask
+from flask.testing import FlaskClient
 from sqlalchemy import create_engine, text
 
 from recovery.store import Store
+from recovery.web import create_app
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED_RUNS = ROOT.parent / "shared" / "runs"
@@ -128,3 +131,16 @@ def sqlite_store(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Store]:
     """A SQLite store in its own folder, away from the folders tests watch."""
     with Store(f"sqlite:///{tmp_path_factory.mktemp('db') / 'recovery.sqlite3'}") as s:
         yield s
+
+
+@pytest.fixture
+def app(db_url: str) -> Iterator[Flask]:
+    """The dashboard on a fresh database of each kind, its clock stopped at NOW."""
+    app = create_app({"DATABASE_URL": db_url, "CLOCK": lambda: NOW, "TESTING": True})
+    yield app
+    app.extensions["recovery.store"].close()
+
+
+@pytest.fixture
+def client(app: Flask) -> FlaskClient:
+    return app.test_client()

@@ -11,6 +11,10 @@ because the server is started with RECOVERY_TIMER_SPEED_ALLOWED=1), so a
 test-output/screenshots/ (not committed); docs/refresh-screenshots.sh copies the
 few the README shows to docs/images/.
 
+The real files are years old, so Today leads with the warm-up after importing
+one and keeps that run's cool-down one tap away (`open_cooldown` taps it
+open); the fresh-run case imports a made-up run from two hours ago.
+
 Every test also checks that no page logged a console error or threw: the
 Content-Security-Policy forbids inline scripts, and a violation shows up as a
 console error.
@@ -27,6 +31,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, BrowserContext, Locator, Page, expect, sync_playwright
 
+from recovery.store import Store
 from recovery.synthetic import make_run, to_fit
 from tests.browser import (
     CHROMIUM,
@@ -143,7 +148,16 @@ def snapshot(page: Page) -> tuple[str, str, str]:
             page.locator("#clock").inner_text())  # fmt: skip
 
 
+def open_cooldown(page: Page) -> None:
+    """After an old run (the real files are years old) Today keeps its cool-down one tap away: tap it open."""
+    later = page.locator("details#cooldown")
+    if later.count() and later.get_attribute("open") is None:
+        later.locator("> summary").click()
+        expect(later).to_have_attribute("open", "")
+
+
 def cooldown_names(page: Page) -> list[str]:
+    open_cooldown(page)
     names = page.locator("#cooldown ol.routine h3").all_inner_texts()
     assert all(name.strip() for name in names)
     return names
@@ -160,13 +174,14 @@ def streak_on_today(page: Page, coach: Coach) -> str:
 def test_a_real_run_gets_a_cooldown_and_the_whole_guided_timer_moves_the_streak(
     coach: Coach, page: Page, problems: PageProblems
 ) -> None:
-    # Today: the run just imported, in one line, and its cool-down listed stretch by stretch.
+    # Today: the run just imported (years ago: its date and distance in a line), and its cool-down one tap
+    # away, listed stretch by stretch.
     page.goto(coach.url("/"))
-    distance = page.get_by_test_id("latest-distance").inner_text()
-    found = re.fullmatch(r"(\d+\.\d+) km", distance)
-    assert found, f"the distance reads {distance!r}"
+    said = page.get_by_test_id("last-run").inner_text()
+    found = re.fullmatch(r"Your last run was on \w{3} \d{1,2} \w{3} \d{4} \((\d+\.\d) km\)\.", said)
+    assert found, f"the last run reads {said!r}"
     assert coach.run.distance_m is not None
-    assert abs(float(found.group(1)) * 1000 - coach.run.distance_m) <= 10
+    assert abs(float(found.group(1)) * 1000 - coach.run.distance_m) <= 50
     assert page.get_by_test_id("streak-current").inner_text() == "0"
     names = cooldown_names(page)
     assert len(names) >= 4
@@ -215,6 +230,7 @@ def test_a_real_run_gets_a_cooldown_and_the_whole_guided_timer_moves_the_streak(
     # Every page agrees: today, the history and the run itself.
     assert streak_on_today(page, coach) == "1"
     expect(page.get_by_test_id("cooled")).to_be_visible()
+    open_cooldown(page)
     expect(page.get_by_role("link", name="Start the cool-down again")).to_be_visible()
     page.goto(coach.url("/history"))
     expect(page.get_by_test_id("streak-current")).to_have_text("1")
@@ -248,6 +264,7 @@ def test_stopping_early_saves_what_was_done_but_under_half_does_not_count_toward
     # Recorded against the run, but the streak does not move and today still offers the cool-down.
     assert streak_on_today(page, coach) == "0"
     expect(page.get_by_test_id("cooled")).to_have_count(0)
+    open_cooldown(page)
     expect(page.get_by_role("link", name="Start the cool-down", exact=True)).to_be_visible()
     page.goto(coach.url(f"/runs/{coach.run_id}"))
     expect(page.locator("main")).to_contain_text(f"Cool-down: {found.group(1)} of {planned} stretches done")
@@ -275,6 +292,157 @@ def test_the_strength_timer_repeats_a_planks_holds_with_a_rest_between(
     assert "Next: hold 2 of 3" in sides and "Hold 2 of 2, second side" in sides, sides
     assert {"ready", "work", "rest", "switch"} <= set(page.evaluate("window.__timerSeen")["phase"])
     expect(page.locator("#done-title")).to_have_text("Routine complete")
+    problems.assert_none()
+
+
+# -- 1b. Today is about today ---------------------------------------------------------------------------------------
+
+
+def lead_button(page: Page) -> Locator:
+    """The page's first big button: what it leads with."""
+    return page.locator("main a.button.primary.big").first
+
+
+def test_today_after_an_old_import_offers_the_warmup_and_keeps_the_cooldown_one_tap_away(
+    coach: Coach, browser: Browser, problems: PageProblems
+) -> None:
+    context = browser.new_context(viewport=PHONE)
+    try:
+        page = problems.watch(context.new_page())
+        page.goto(coach.url("/"))
+        expect(page.locator("h1")).to_have_text("Today")
+        said = page.get_by_test_id("last-run").inner_text()
+        found = re.fullmatch(r"Your last run was on (\w{3} \d{1,2} \w{3} \d{4}) \(\d+\.\d km\)\.", said)
+        assert found, said
+        day = datetime.strptime(found.group(1), "%a %d %b %Y").date()  # in the server's time zone: ±1 day of UTC
+        assert abs((day - datetime.fromisoformat(coach.run.start_time_utc).date()).days) <= 1
+
+        # The warm-up leads, within the first screen; the old run's cool-down is not offered as today's.
+        lead = lead_button(page)
+        expect(lead).to_have_text("Start the warm-up")
+        assert lead.get_attribute("href") == "/timer/warmup"
+        box = lead.bounding_box()
+        assert box is not None and box["y"] + box["height"] <= PHONE["height"], box
+        expect(page.get_by_role("link", name="Start the strength routine")).to_be_visible()
+        start_cooldown = page.get_by_role("link", name="Start the cool-down", exact=True)
+        expect(start_cooldown).to_be_hidden()
+        expect(page.locator("details#cooldown")).not_to_have_attribute("open", "")
+
+        # One tap shows it, with its own start button, which opens that run's timer.
+        page.get_by_text("The cool-down for that run").click()
+        expect(start_cooldown).to_be_visible()
+        assert start_cooldown.get_attribute("href") == f"/timer/{coach.run_id}"
+        assert "big" not in (start_cooldown.get_attribute("class") or "")
+        start_cooldown.click()
+        expect(page.locator("#start")).to_be_visible()
+        assert page.url.endswith(f"/timer/{coach.run_id}")
+    finally:
+        context.close()
+    problems.assert_none()
+
+
+def test_today_after_a_fresh_run_leads_with_its_cooldown(
+    serve: Callable[[], Server], browser: Browser, problems: PageProblems, tmp_path: Path
+) -> None:
+    server = serve()
+    fresh = tmp_path / "fresh.fit"
+    fresh.write_bytes(to_fit(make_run(7, datetime.now(UTC) - timedelta(hours=2), duration_s=2400, interval_s=5)))
+    run_id = run_id_from(server.import_file(fresh))
+    context = browser.new_context(viewport=PHONE)
+    try:
+        page = problems.watch(context.new_page())
+        page.goto(server.url + "/")
+        expect(page.locator("h1")).to_have_text("Today's run")
+        expect(page.get_by_test_id("last-run")).to_have_count(0)
+        lead = lead_button(page)
+        expect(lead).to_have_text("Start the cool-down")
+        assert lead.get_attribute("href") == f"/timer/{run_id}"
+        expect(page.get_by_role("link", name="Start the warm-up")).to_be_hidden()  # tucked away for later
+    finally:
+        context.close()
+    problems.assert_none()
+
+
+# -- 1c. how the back is after the routine, and what did not agree ---------------------------------------------------
+
+#: A stand-in for speech synthesis that keeps every sentence the page says (headless Chromium has no voices).
+RECORD_SPEECH = """
+window.__spoken = [];
+Object.defineProperty(window, "speechSynthesis", { configurable: true, value: {
+  speak: function (utterance) { window.__spoken.push(utterance.text); },
+  cancel: function () {}
+} });
+window.SpeechSynthesisUtterance = function (text) { this.text = text; };
+"""
+
+
+def test_after_the_timer_ends_worse_and_a_stretch_that_did_not_agree_are_saved_on_that_session(
+    coach: Coach, browser: Browser, problems: PageProblems
+) -> None:
+    context = browser.new_context(viewport=PHONE)
+    try:
+        page = problems.watch(context.new_page())
+        page.goto(coach.url(f"/timer/{coach.run_id}?speed=1000"))
+        planned = page.locator(".plan-list li").count()
+        page.locator("#start").click()
+        expect(timer_state(page)).to_have_attribute("data-timer-state", "done", timeout=TIMER_DONE_TIMEOUT_MS)
+        expect(page.locator("#done-title")).to_have_text("Routine complete")
+
+        # The session is saved before any answer; the end screen then asks, one tap each.
+        with Store(coach.server.db_url) as store:
+            [saved] = store.routine_sessions(run_id=coach.run_id)
+        assert saved.back_after is None and len(saved.items) == planned == saved.items_planned
+        feedback = page.get_by_test_id("feedback")
+        expect(feedback.get_by_role("heading", name="How is your back now?")).to_be_visible()
+        expect(feedback.get_by_role("button", name=re.compile("didn't agree with me"))).to_have_count(planned)
+        feedback.get_by_role("button", name="Worse", exact=True).click()
+        marked = feedback.locator("[data-disagree]").nth(1)
+        stretch = marked.get_attribute("data-disagree")
+        marked.click()
+        expect(marked).to_have_attribute("aria-pressed", "true")
+        expect(feedback.get_by_role("button", name="Worse", exact=True)).to_have_attribute("aria-pressed", "true")
+        expect(page.locator("body")).to_have_attribute("data-feedback", "saved")
+        expect(page.get_by_test_id("feedback-status")).to_have_text(
+            "Saved: your back feels worse and 1 stretch did not agree with you."
+        )
+        scroll_width = page.evaluate("document.documentElement.scrollWidth")
+        assert scroll_width <= PHONE["width"] + 1, f"the end screen is {scroll_width} px wide on a phone"
+    finally:
+        context.close()
+    with Store(coach.server.db_url) as store:
+        [session] = store.routine_sessions(run_id=coach.run_id)
+    assert session.id == saved.id
+    assert session.back_after == "worse"
+    assert session.disagreed == (stretch,)
+    assert stretch in [movement for movement, _ in session.items]
+    problems.assert_none()
+
+
+def test_the_spoken_cues_say_seconds_in_words_while_the_screen_keeps_30_s(
+    coach: Coach, page: Page, problems: PageProblems
+) -> None:
+    page.add_init_script(RECORD_SPEECH)
+    page.goto(coach.url(f"/timer/strength?speed={FAST}"))
+    said = page.evaluate("""() => [
+      RecoveryTimer.spokenDose({ hold_s: 30, reps: null, sides: 1 }),
+      RecoveryTimer.spokenDose({ hold_s: 30, reps: 3, sides: 1 }),
+      RecoveryTimer.spokenDose({ hold_s: 20, reps: 2, sides: 2 }),
+      RecoveryTimer.spokenDose({ hold_s: null, reps: 10, sides: 2 }),
+      RecoveryTimer.spokenDose({ hold_s: 60, reps: null, sides: 1 }),
+      RecoveryTimer.spokenDose({ hold_s: 1, reps: null, sides: 1 })
+    ]""")
+    assert said == ["30 seconds", "3 holds of 30 seconds", "2 holds of 20 seconds, each side", "10 reps, each side",
+                    "1 minute", "1 second"]  # fmt: skip
+    plan = page.locator(".plan-list li").all_inner_texts()
+    assert "Plank: 3 x 30 s" in plan, plan  # the screen keeps its short form
+
+    # What the timer actually says, start to end, with speaking on.
+    page.locator("#speak").check()
+    page.locator("#start").click()
+    expect(timer_state(page)).to_have_attribute("data-timer-state", "done", timeout=TIMER_DONE_TIMEOUT_MS)
+    spoken = page.evaluate("window.__spoken")
+    assert "Get ready: Plank, 3 holds of 30 seconds." in spoken, spoken
+    assert not [line for line in spoken if re.search(r"\d\s*s\b", line)], spoken
     problems.assert_none()
 
 
@@ -345,6 +513,7 @@ def test_discomfort_8_brings_advice_to_see_someone_and_an_urgent_red_flag_the_em
     expect(referral).to_contain_text("Your latest discomfort was 8/10, which is high.")
     expect(page.locator(".flash-ok")).to_contain_text("Logged 8/10, after a run, in the middle.")
     expect(page.locator(".recent-logs")).to_contain_text("8/10")
+    open_cooldown(page)
     expect(page.get_by_role("link", name="Start the cool-down", exact=True)).to_be_visible()
 
     # A see-soon warning sign does not bring the emergency preview; an urgent one does, at once, before saving.
@@ -399,6 +568,134 @@ def test_the_urgent_advice_is_announced_once_on_today(coach: Coach, page: Page, 
     expect(page.locator("main > #referral.referral-urgent")).to_be_visible()
     assert page.evaluate(DUPLICATE_IDS) == [], "ids used more than once on the page"
     expect(page.get_by_role("alert")).to_have_count(1)  # a screen reader announces the emergency once
+    problems.assert_none()
+
+
+def test_on_a_phone_a_red_flag_blocks_until_seen_is_recorded_and_the_questions_show_only_above_0(
+    coach: Coach, browser: Browser, problems: PageProblems
+) -> None:
+    context = browser.new_context(viewport=PHONE)
+    try:
+        page = problems.watch(context.new_page())
+        page.goto(coach.url("/"))
+        form = page.locator("form.discomfort-form")
+        questions = form.locator("fieldset.red-flags")
+        urgent = questions.locator("input[name=red_flag][data-level=urgent]").first
+
+        # The warning-sign questions matter only with some discomfort: hidden at 0, shown at 3.
+        choose_score(page, 0)
+        expect(questions).to_be_hidden()
+        choose_score(page, 3)
+        expect(questions).to_be_visible()
+        expect(questions.locator("input[value=past_cancer]")).to_have_count(0)  # asked once, in the settings
+        urgent.check()
+        choose_score(page, 0)
+        expect(questions).to_be_visible()  # never hidden with one ticked
+        choose_score(page, 3)
+        form.get_by_role("button", name="Save").click()
+
+        # Urgent: no routine, and the way out is inside the urgent box.
+        page.wait_for_url(re.compile(r"#referral$"))
+        referral = page.locator("main > #referral")
+        expect(referral).to_have_class(re.compile(r"\breferral-urgent\b"))
+        open_cooldown(page)
+        expect(page.get_by_role("link", name="Start the cool-down", exact=True)).to_have_count(0)
+        referral.get_by_text("I have already been seen about this").click()
+        seen_on = referral.locator("input[name=seen_on]")
+        expect(seen_on).to_be_visible()
+        assert re.fullmatch(r"\d{4}-\d{2}-\d{2}", seen_on.input_value()), "today, by default"
+        referral.locator("input[name=note]").fill("A&E: not an emergency")
+        referral.get_by_role("button", name="Seen: it is not an emergency").click()
+
+        # Back on Today: the cool-down is offered again; the log keeps its warning sign.
+        page.wait_for_load_state()
+        expect(page.locator(".flash-ok")).to_contain_text("Recorded: seen on")
+        expect(page.locator("#referral.referral-urgent")).to_have_count(0)
+        open_cooldown(page)
+        start = page.get_by_role("link", name="Start the cool-down", exact=True)
+        expect(start).to_be_visible()
+        expect(page.locator(".recent-logs")).to_contain_text("warning signs reported")
+        scroll_width = page.evaluate("document.documentElement.scrollWidth")
+        assert scroll_width <= PHONE["width"] + 1, scroll_width
+        start.click()
+        expect(page.locator("#start")).to_be_visible()
+    finally:
+        context.close()
+    problems.assert_none()
+
+
+@pytest.mark.parametrize("viewport", [PHONE, DESKTOP], ids=["phone", "desktop"])
+def test_a_log_is_corrected_and_deleted_from_the_history_page_and_seen_recorded_there(
+    coach: Coach, browser: Browser, problems: PageProblems, viewport: dict[str, int]
+) -> None:
+    context = browser.new_context(viewport=viewport)
+    context.set_default_timeout(10_000)
+    try:
+        page = problems.watch(context.new_page())
+        page.goto(coach.url("/"))
+        form = page.locator("form.discomfort-form")
+        choose_score(page, 4)
+        form.locator("input[name=red_flag][value=night_pain]").check()  # ticked by mistake
+        form.get_by_role("button", name="Save").click()
+        page.wait_for_url(re.compile(r"#referral$"))
+        expect(page.locator("main > #referral")).to_have_class(re.compile(r"\breferral-see-soon\b"))
+
+        # History lists the log with its two actions; "Correct" opens the same form, filled in.
+        page.goto(coach.url("/history#back-log"))
+        entry = page.locator("#back-log li[data-log-id]:not(.corrected)").first
+        expect(entry).to_contain_text("4/10")
+        entry.get_by_role("link", name=re.compile(r"^Correct")).click()
+        page.wait_for_url(re.compile(r"/discomfort/\d+/correct$"))
+        form = page.locator("form.discomfort-form")
+        expect(form.locator("input[name=score][value='4']")).to_be_checked()
+        night = form.locator("input[name=red_flag][value=night_pain]")
+        expect(night).to_be_checked()
+        night.uncheck()
+        choose_score(page, 2)
+        form.get_by_role("button", name="Save the correction").click()
+        page.wait_for_url(re.compile(r"/history#back-log$"))
+        expect(page.locator(".flash-ok")).to_contain_text("Corrected: 2/10")
+        struck = page.locator("#back-log li.corrected")
+        expect(struck).to_have_count(1)
+        expect(struck.locator("s")).to_contain_text("4/10")
+        expect(struck).to_contain_text("corrected on")
+        page.goto(coach.url("/"))
+        expect(page.locator("#referral")).to_have_count(0)  # the coach sees the corrected log
+
+        # "Delete" asks first, says it cannot be undone, and keeps the log struck through.
+        page.goto(coach.url("/history#back-log"))
+        current = page.locator("#back-log li[data-log-id]:not(.corrected)").first
+        expect(current).to_contain_text("2/10")
+        current.locator("summary", has_text="Delete").click()
+        expect(current.get_by_text("cannot be undone")).to_be_visible()
+        current.get_by_role("button", name="Delete this log").click()
+        page.wait_for_url(re.compile(r"/history#back-log$"))
+        expect(page.locator(".flash-ok")).to_contain_text("Deleted")
+        expect(page.locator("#back-log li.corrected")).to_have_count(2)
+        expect(page.locator("#back-log li.corrected").first).to_contain_text("deleted on")
+
+        # An urgent warning sign: the history page offers "seen" too, and shows the record once made.
+        page.goto(coach.url("/"))
+        choose_score(page, 3)
+        page.locator("form.discomfort-form input[name=red_flag][data-level=urgent]").first.check()
+        page.locator("form.discomfort-form").get_by_role("button", name="Save").click()
+        page.wait_for_url(re.compile(r"#referral$"))
+        page.goto(coach.url("/history#back-log"))
+        back_log = page.locator("#back-log")
+        back_log.get_by_text("I have already been seen about this").click()
+        back_log.locator("input[name=note]").fill("GP: not an emergency")
+        back_log.get_by_role("button", name="Seen: it is not an emergency").click()
+        page.wait_for_url(re.compile(r"/history#back-log$"))
+        expect(page.locator(".flash-ok")).to_contain_text("Recorded: seen on")
+        expect(back_log.locator(".seen-record")).to_contain_text(re.compile(r"Seen on \d+ \w+: not an emergency"))
+        expect(back_log.locator(".seen-record")).to_contain_text("GP: not an emergency")
+        expect(back_log.get_by_text("I have already been seen about this")).to_have_count(0)
+        scroll_width = page.evaluate("document.documentElement.scrollWidth")
+        assert scroll_width <= viewport["width"] + 1, scroll_width
+        page.goto(coach.url("/"))
+        expect(page.locator("#referral")).to_have_count(0)
+    finally:
+        context.close()
     problems.assert_none()
 
 

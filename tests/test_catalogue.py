@@ -9,7 +9,15 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from recovery.coach.catalogue import DEFAULT_CATALOGUE, STATIC_HOLD_S, CatalogueError, load_catalogue, parse_catalogue
+from recovery.coach.catalogue import (
+    AREA_WORDS,
+    BIASES,
+    DEFAULT_CATALOGUE,
+    STATIC_HOLD_S,
+    CatalogueError,
+    load_catalogue,
+    parse_catalogue,
+)
 from tests.conftest import ROOT
 
 TEXT = DEFAULT_CATALOGUE.read_text()
@@ -76,6 +84,10 @@ def _line_of(pattern: str, nth: int = 0) -> int:
         (r"\s+per_side: true", "sometimes", "true or false"),
         (r"\s+reps: 10", "ten", "whole number"),
         (r"- id: plank", "Plank!", "lower-case"),
+        (r"\s+bias: flexion", "forwards", "must be one of flexion, extension, neutral"),
+        (r"\s+bias: extension", "[extension]", "must be one of flexion, extension, neutral"),
+        (r"\s+nerve_tension: true", "sometimes", "true or false"),
+        (r"\s+nerve_tension: false", "0", "true or false"),
     ],
 )
 def test_a_mistake_is_reported_with_its_line_and_field(pattern: str, value: str, words: str) -> None:
@@ -112,7 +124,7 @@ def test_a_gentle_version_may_not_be_harder_than_the_standard_one() -> None:
 FIELD_LINES = [
     (i + 1, m.group(1))
     for i, line in enumerate(TEXT.split("\n"))
-    if (m := re.match(r"^\s*-?\s*(hold_s|reps|kind|phase|per_side|targets|id):", line))
+    if (m := re.match(r"^\s*-?\s*(hold_s|reps|kind|phase|per_side|targets|id|bias|nerve_tension):", line))
 ]
 INVALID = {
     "hold_s": st.one_of(st.integers(max_value=0), st.integers(min_value=1000), st.sampled_from(["long", "1.5x", "[]"])),
@@ -122,6 +134,8 @@ INVALID = {
     "per_side": st.sampled_from(["both", "2", "left", "'yes'"]),
     "targets": st.sampled_from(["[]", "[toes]", "lower_back", "[lower_back, neck]"]),
     "id": st.sampled_from(["Bad Id", "9lives", "x", "dash-ed"]),
+    "bias": st.sampled_from(["forward", "Flexion", "arched", "[flexion]", "0", "true"]),
+    "nerve_tension": st.sampled_from(["sometimes", "1", "'true'", "[true]", "mild", "neutral"]),
 }
 
 
@@ -133,3 +147,69 @@ def test_every_mutated_field_is_refused_with_its_line(target: tuple[int, str], d
     with pytest.raises(CatalogueError) as exc:
         parse_catalogue(_mutate(line, str(value)), "catalogue.yaml")
     assert f"catalogue.yaml, line {line}, field '{field}'" in str(exc.value)
+
+
+#: The back positions, which the routine chooses among as one group, whichever of the two is named first.
+BACK_AREAS = ("lower_back", "spine")
+#: Areas a run often loads, where a stretch that did not agree must always have another to give way to.
+MUST_HAVE_TWO = {"calves", "quadriceps", "hip_flexors", "hamstrings", "lower_back"}
+#: Main areas with one stretch on purpose, and why that is enough.
+ONE_ON_PURPOSE = {
+    "outer_hip": (
+        "Only trail and track runs ask for it, and both load other areas too (feet and calves, or the inner thighs); "
+        "if its one stretch does not agree, the routine fills the time with theirs."
+    ),
+    "adductors": "Only track runs ask for it, along with the outer hip; the routine has that to offer instead.",
+    "feet": "Only trail runs ask for it, along with the calves and the outer hip, which have stretches of their own.",
+    "piriformis": (
+        "No run asks for it by name: its stretch comes in as a second one for the glutes, which have the figure-four "
+        "besides."
+    ),
+}
+
+
+def _stretches_for(area: str) -> set[str]:
+    """The cool-down stretches one for this area could give way to: as the routine looks for another."""
+    cooldown = load_catalogue().phase("cooldown")
+    if area in BACK_AREAS:
+        return {m.id for m in cooldown if m.area in BACK_AREAS}
+    return {m.id for m in cooldown if area in m.targets and m.area not in BACK_AREAS}
+
+
+def test_every_main_area_of_a_cooldown_stretch_has_a_second_stretch_or_a_reason_why_not() -> None:
+    main_areas = {m.area for m in load_catalogue().phase("cooldown")}
+    assert main_areas >= MUST_HAVE_TWO
+    for area in sorted(main_areas):
+        stretches = _stretches_for(area)
+        if area in MUST_HAVE_TWO or area not in ONE_ON_PURPOSE:
+            assert len(stretches) >= 2, f"'{area}' has only {sorted(stretches)}: add a second stretch or a reason"
+    for area, reason in ONE_ON_PURPOSE.items():
+        assert area in AREA_WORDS and area not in MUST_HAVE_TWO and reason.strip()
+        assert len(_stretches_for(area)) < 2, f"'{area}' has two stretches now: its reason can go"
+
+
+def test_a_back_that_eases_either_way_has_at_least_two_positions_that_take_it_that_way() -> None:
+    back = [m for m in load_catalogue().phase("cooldown") if m.area in BACK_AREAS]
+    for direction in set(BIASES) - {"neutral"}:
+        suits = [m for m in back if m.bias in (direction, "neutral")]
+        assert len(suits) >= 2 and any(m.bias == direction for m in suits), direction
+    assert {"sphinx", "prone_press_up"} <= {m.id for m in back if m.bias == "extension"}
+    assert {"childs_pose", "seated_forward_fold", "lying_knee_hug"} <= {m.id for m in back if m.bias == "flexion"}
+
+
+def test_a_leg_that_tingles_still_gets_a_hamstring_stretch_that_spares_the_nerve_and_says_how() -> None:
+    cooldown = load_catalogue().phase("cooldown")
+    assert {"seated_forward_fold", "lying_hamstring"} <= {m.id for m in cooldown if m.nerve_tension}
+    friendly = [m for m in cooldown if m.area == "hamstrings" and not m.nerve_tension]
+    assert friendly, "no hamstring cool-down stretch spares the sciatic nerve"
+    for movement in friendly:
+        said = " ".join((*movement.steps, *movement.cues, *movement.avoid)).lower()
+        assert "ankle" in said and ("loose" in said or "relax" in said), movement.id
+        assert "tingl" in said and "knee" in said, movement.id
+
+
+def test_every_cooldown_stretch_is_explained_in_full_with_a_gentler_version_of_its_own() -> None:
+    for movement in load_catalogue().phase("cooldown"):
+        assert 3 <= len(movement.steps) <= 4 and len(movement.cues) == 2 and 1 <= len(movement.avoid) <= 2, movement.id
+        assert movement.gentle is not None and movement.gentle.name != movement.name, movement.id
+        assert 15 <= movement.gentle.hold_s <= 20 and movement.gentle.steps != movement.steps, movement.id

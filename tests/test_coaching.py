@@ -39,3 +39,17 @@ def test_a_gathering_is_kept_while_nothing_changes_and_read_again_after_a_write(
     again = gather(store, NOW + timedelta(minutes=1))
     assert again is not first and again.settings.units == "mi"
     assert gather(store, NOW + timedelta(hours=1)) is not again, "a long-kept gathering is read again"
+
+
+def test_the_strength_routine_steps_up_from_the_timer_sessions_the_store_keeps(store: Store) -> None:
+    from recovery.dashboard import record_session
+    from recovery.history import RoutineSession
+
+    assert {i.id: i.dose for i in strength_for(gather(store, NOW), NOW).items}["glute_bridge"] == "12 reps"
+    for days in (10, 8):  # before this week, so a session is still suggested
+        start = NOW - timedelta(days=days)
+        items = tuple((m, "standard") for m in ("glute_bridge", "bird_dog", "plank", "side_plank"))
+        record_session(store, RoutineSession(None, "strength", start, start + timedelta(minutes=12), 4, 4, 700, True,
+                                             items, "same"))  # fmt: skip
+    routine = strength_for(gather(store, NOW), NOW)
+    assert {i.id: i.dose for i in routine.items}["glute_bridge"] == "14 reps"

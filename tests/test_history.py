@@ -11,13 +11,17 @@ from hypothesis import strategies as st
 from recovery.classify import format_pace
 from recovery.coach.discomfort import DiscomfortLog
 from recovery.coach.load import Profile, heart_time, run_load
-from recovery.dashboard import run_series
+from recovery.dashboard import FRESH_RUN, is_fresh_run, run_series
 from recovery.history import (
     RoutineSession,
+    SessionInputError,
     calendar,
     compared_with_usual,
     cooldown_streak,
     cooled_run_ids,
+    feedback_said,
+    parse_feedback,
+    parse_items,
     weekly,
 )
 from recovery.model import Run
@@ -42,6 +46,63 @@ def run_at(start: datetime, km: float = 8.0, minutes: float = 45.0, hr: int | No
 
 def cooled(run_id: int, at: datetime, done: int = 5, planned: int = 5) -> RoutineSession:
     return RoutineSession(run_id, "cooldown", at - timedelta(minutes=6), at, planned, done, done * 60, done == planned)
+
+
+# -- a session as JSON, and what a client sends about one -----------------------------
+
+KNOWN = {"childs_pose", "cat_cow", "supine_twist"}
+
+
+def test_a_session_as_json_carries_its_stretches_and_feedback_and_its_items_parse_back() -> None:
+    items = (("childs_pose", "standard"), ("cat_cow", "gentle"))
+    session = RoutineSession(3, "cooldown", NOW - timedelta(minutes=5), NOW, 2, 2, 240, True, items, "same",
+                             ("cat_cow",), id=12)  # fmt: skip
+    as_json = session.to_json()
+    assert as_json == {
+        "id": 12, "run_id": 3, "phase": "cooldown", "started_at": "2026-11-24T11:55:00Z",
+        "finished_at": "2026-11-24T12:00:00Z", "items_planned": 2, "items_done": 2, "seconds_done": 240,
+        "completed": True, "counts": True, "items": [{"id": "childs_pose", "variant": "standard"},
+                                                      {"id": "cat_cow", "variant": "gentle"}],
+        "back_after": "same", "disagreed": ["cat_cow"],
+    }  # fmt: skip
+    assert parse_items(as_json["items"], KNOWN) == items
+    assert parse_items(None, KNOWN) == ()
+
+
+def test_feedback_left_out_keeps_what_is_stored_and_a_list_sent_replaces_it() -> None:
+    session = RoutineSession(3, "cooldown", NOW, NOW, 2, 2, 240, True, (("childs_pose", "standard"),
+                             ("cat_cow", "standard")), "worse", ("cat_cow",))  # fmt: skip
+    assert parse_feedback({"back_after": "better"}, session, KNOWN) == ("better", ("cat_cow",))
+    assert parse_feedback({"disagreed": ["childs_pose", "childs_pose"]}, session, KNOWN) == ("worse", ("childs_pose",))
+    assert parse_feedback({"back_after": None, "disagreed": []}, session, KNOWN) == (None, ())
+    # Only this routine's stretches; for a session stored without them, any the catalogue knows.
+    try:
+        parse_feedback({"disagreed": ["supine_twist"]}, session, KNOWN)
+    except SessionInputError as exc:
+        assert str(exc) == "Only a stretch of this routine can be marked as not agreeing; the feedback was not saved."
+    else:
+        raise AssertionError("a stretch the routine did not offer was taken")
+    bare = RoutineSession(None, "warmup", NOW, NOW, 2, 2, 60, True)
+    assert parse_feedback({"disagreed": ["supine_twist"]}, bare, KNOWN) == (None, ("supine_twist",))
+
+
+def test_the_end_screen_says_what_was_saved_in_words() -> None:
+    session = RoutineSession(3, "cooldown", NOW, NOW, 2, 2, 240, True, back_after="same", disagreed=("a", "b"))
+    assert feedback_said(session) == "Saved: your back feels the same and 2 stretches did not agree with you."
+    strength = RoutineSession(None, "strength", NOW, NOW, 2, 2, 240, True, disagreed=("a",))
+    assert feedback_said(strength) == "Saved: 1 exercise did not agree with you."
+
+
+def test_a_run_is_todays_for_a_day_after_it_ended_and_then_the_warmup_leads() -> None:
+    run = run_at(NOW - timedelta(hours=30), minutes=60)  # ended 29 hours before NOW
+    end = NOW - timedelta(hours=29)
+    assert is_fresh_run(run, end + timedelta(minutes=5))
+    assert is_fresh_run(run, end + FRESH_RUN)
+    assert not is_fresh_run(run, end + FRESH_RUN + timedelta(minutes=1))
+    assert not is_fresh_run(run, NOW)
+    assert is_fresh_run(run, end - timedelta(minutes=10))  # a watch's clock a little ahead
+    undated = Run("x", "fit", "run", "running", None, 1800.0, 1800.0, 5000.0)
+    assert not is_fresh_run(undated, NOW)
 
 
 # -- streaks --------------------------------------------------------------------

@@ -54,10 +54,11 @@ def test_a_32k_long_run_gets_longer_hip_and_hamstring_holds_with_the_reason() ->
     long_run = RunClass("steady", True, 6, ())
     routine = cooldown(run(180, 32), long_run)
     assert 7 * 60 <= routine.total_s <= 10 * 60
-    hamstring = next(i for i in routine.items if i.id == "lying_hamstring")
-    assert hamstring.hold_s == 30
-    assert any("32.0 km run was your longest in 6 weeks, so the hamstring hold is 30 s" in r for r in hamstring.reasons)
-    assert {"figure_four", "kneeling_hip_flexor", "lying_hamstring"} <= {i.id for i in routine.items}
+    glutes = next(i for i in routine.items if i.id == "figure_four")
+    assert glutes.hold_s == 30
+    assert any("long, 3 h 00 min for 32.0 km, your longest in 6 weeks" in r and "glutes" in r for r in glutes.reasons)
+    assert "The areas this run worked hardest are held 30 s, the rest 25 s." in routine.reasons
+    assert {"figure_four", "lying_hamstring"} <= {i.id for i in routine.items}
 
 
 def test_a_hard_interval_session_with_discomfort_6_is_gentle_and_short() -> None:
@@ -90,7 +91,7 @@ def test_a_real_long_run_from_a_coros_watch(shared_runs: Path) -> None:
     load = run_load(real, Profile())
     routine = build_cooldown(real, classify_run(real, load, [], real.start_time_utc), [], None, CATALOGUE, WEIGHTS)
     assert 7 * 60 <= routine.total_s <= 10 * 60
-    assert any("21.5 km run was long for you" in r for i in routine.items for r in i.reasons)
+    assert routine.reasons[0].startswith("Your 21.5 km run: long and hilly.")
 
 
 def test_the_json_has_the_documented_names() -> None:

@@ -9,6 +9,7 @@ import pytest
 
 from recovery.coach.load import run_figures
 from recovery.database import clean_path
+from recovery.history import RoutineSession
 from recovery.ingest import ingest_bytes, ingest_inputs
 from recovery.inputs import iter_inputs
 from recovery.store import SeenFile, Store
@@ -206,6 +207,33 @@ def test_moving_the_samples_out_of_runs_loses_nothing_and_leaves_no_wasted_space
                 size = "SELECT pg_total_relation_size('{}')"
                 runs, samples = (conn.exec_driver_sql(size.format(t)).scalar() or 0 for t in ("runs", "run_samples"))
                 assert runs * 2 < samples
+
+
+def test_a_routine_session_keeps_its_stretches_and_feedback_and_the_feedback_can_be_added_later(store: Store) -> None:
+    data = to_fit(make_run(1, NOW - timedelta(hours=2), duration_s=1800))
+    run_id = ingest_bytes(store, data, "r.fit", now=NOW).run_ids[0]
+    items = (("childs_pose", "standard"), ("knees_to_chest", "gentle"), ("supine_twist", "standard"))
+    full = RoutineSession(run_id, "cooldown", NOW - timedelta(minutes=6), NOW, 3, 3, 330, True, items, "worse",
+                          ("knees_to_chest",))  # fmt: skip
+    plain = RoutineSession(None, "warmup", NOW - timedelta(minutes=4), NOW - timedelta(minutes=1), 4, 2, 90, False)
+    first, second = store.add_routine_session(full), store.add_routine_session(plain)
+    assert store.routine_sessions() == [plain, full]  # oldest first
+    read = store.routine_session(first)
+    assert read == full and read is not None and read.id == first
+    assert (read.items, read.back_after, read.disagreed) == (items, "worse", ("knees_to_chest",))
+    assert read.finished_at == NOW and read.finished_at.tzinfo is not None
+    bare = store.routine_session(second)
+    assert bare is not None and (bare.items, bare.back_after, bare.disagreed) == ((), None, ())
+
+    version = store.version()
+    updated = store.set_routine_feedback(second, back_after="better", disagreed=("cat_cow",))
+    assert updated is not None
+    assert (updated.back_after, updated.disagreed, updated.id) == ("better", ("cat_cow",), second)
+    assert store.routine_session(second) == updated
+    assert store.version() != version  # feedback is data: the coach's next gathering sees it
+    assert store.routine_session(first) == full  # the other session untouched
+    assert store.set_routine_feedback(9999, back_after=None, disagreed=()) is None
+    assert store.routine_session(9999) is None
 
 
 def test_a_page_reading_does_not_hold_up_the_watcher_writing(sqlite_store: Store) -> None:

@@ -9,7 +9,6 @@ from __future__ import annotations
 import io
 import json
 import re
-from collections.abc import Iterator
 from datetime import datetime, timedelta
 from html.parser import HTMLParser
 from pathlib import Path
@@ -24,23 +23,11 @@ from recovery.access import set_password
 from recovery.cli import cli
 from recovery.ingest import ingest_bytes
 from recovery.store import Store
-from recovery.synthetic import demo_run, make_run, to_fit, to_gpx
+from recovery.synthetic import DEMO_DURATION_S, DEMO_START, demo_run, make_run, to_fit, to_gpx
 from recovery.web import create_app
 from tests.conftest import NOW
 
 PAGES = ("/", "/history", "/runs", "/imports", "/settings", "/timer/warmup", "/timer/strength")
-
-
-@pytest.fixture
-def app(db_url: str) -> Iterator[Flask]:
-    app = create_app({"DATABASE_URL": db_url, "CLOCK": lambda: NOW, "TESTING": True})
-    yield app
-    app.extensions["recovery.store"].close()
-
-
-@pytest.fixture
-def client(app: Flask) -> FlaskClient:
-    return app.test_client()
 
 
 def store_of(app: Flask) -> Store:
@@ -51,6 +38,18 @@ def add_run(app: Flask, data: bytes, name: str = "run.fit") -> int:
     outcome = ingest_bytes(store_of(app), data, name, now=NOW)
     assert outcome.outcome == "imported", outcome.message
     return outcome.run_ids[0]
+
+
+def just_after_the_demo_run(app: Flask) -> None:
+    """The app's clock an hour after the demo run ended: Today is about that run (NOW is a day and more after it)."""
+    app.config["CLOCK"] = lambda: DEMO_START + timedelta(seconds=DEMO_DURATION_S, hours=1)
+
+
+def lead_link(page: str) -> str:
+    """Where the page's first big button goes: what Today leads with."""
+    found = re.search(r'<a class="button primary big" href="([^"]+)"', page)
+    assert found, "the page has a big start button"
+    return found.group(1)
 
 
 def csrf_token(client: FlaskClient, path: str = "/") -> str:
@@ -85,14 +84,19 @@ def test_every_page_answers_on_an_empty_database_and_says_how_to_start(client: F
     assert "GARMIN/Activity" in today and "imports page" in today
 
 
-def test_today_shows_the_run_in_one_line_and_its_cooldown_with_reasons(app: Flask, client: FlaskClient) -> None:
+def test_today_after_a_fresh_run_shows_it_in_one_line_and_leads_with_its_cooldown(
+    app: Flask, client: FlaskClient
+) -> None:
     run_id = add_run(app, to_fit(demo_run()))
+    just_after_the_demo_run(app)
     page = client.get("/").get_data(as_text=True)
+    assert "Today&#39;s run" in page or "Today's run" in page
     assert "6.00 km" in page  # the demo run
     assert "/km" in page and "heart rate" in page
-    assert f'href="/timer/{run_id}"' in page
+    assert lead_link(page) == f"/timer/{run_id}"
+    assert 'data-testid="last-run"' not in page
     assert "Child&#39;s pose" in page or "Child's pose" in page
-    assert "One of the four lower-back holds" in page  # a reason
+    assert re.search(r'<ul class="reasons">\s*<li>\w[^<]+</li>', page), "each stretch says why"
     assert "Safety notes" in page
     assert "Before your next run: the warm-up" in page
 
@@ -106,8 +110,33 @@ def test_the_run_page_draws_charts_and_the_route_from_the_samples(app: Flask, cl
     assert client.get(f"/timer/{run_id + 999}").status_code == 404
 
 
+def test_today_after_an_old_run_leads_with_the_warmup_and_keeps_the_cooldown_one_tap_away(
+    app: Flask, client: FlaskClient
+) -> None:
+    run_id = add_run(app, to_fit(demo_run()))  # it ended on 23 Nov at 08:07 UTC; NOW is 24 Nov, 12:00 UTC
+    page = client.get("/").get_data(as_text=True)
+    assert lead_link(page) == "/timer/warmup"
+    assert re.search(r'Your last run was on <a href="/runs/\d+">Mon 23 Nov 2026</a> \(6\.0 km\)\.', page), page
+    assert 'data-testid="latest-distance"' not in page  # no one-line summary of an old run
+    # Its cool-down is in a closed <details>, with an ordinary (not the lead) button to its timer.
+    later = re.search(r'<details class="later-cooldown" id="cooldown">(.*?)</details>', page, re.S)
+    assert later, "the old run's cool-down sits in a closed <details>"
+    assert f'<a class="button" href="/timer/{run_id}">Start the cool-down</a>' in later.group(1)
+    assert "Child&#39;s pose" in later.group(1) or "Child's pose" in later.group(1)
+
+
+def test_the_last_run_is_dated_in_the_runners_time_zone_and_units(app: Flask, client: FlaskClient) -> None:
+    add_run(app, to_fit(make_run(1, datetime(2026, 11, 20, 3, 0, tzinfo=NOW.tzinfo), duration_s=1800)))
+    token = csrf_token(client, "/settings")
+    client.post("/settings", data={"csrf_token": token, "units": "mi", "time_zone": "America/New_York"})
+    page = client.get("/").get_data(as_text=True)
+    # 03:00 UTC on Friday is 22:00 on Thursday in New York.
+    assert re.search(r"Your last run was on <a [^>]+>Thu 19 Nov 2026</a> \(\d\.\d mi\)\.", page), page
+
+
 def test_units_and_time_zone_change_what_the_pages_say(app: Flask, client: FlaskClient) -> None:
     add_run(app, to_fit(demo_run()))
+    just_after_the_demo_run(app)
     token = csrf_token(client, "/settings")
     response = client.post("/settings", data={"csrf_token": token, "units": "mi", "time_zone": "America/New_York"})
     assert response.status_code == 302
@@ -138,7 +167,8 @@ def test_the_settings_answer_and_take_json_checked_by_the_same_rules_as_the_form
     answer = client.post("/settings", json={"max_hr": 188, "sex": "female"}, headers=headers)
     assert answer.status_code == 200
     assert answer.get_json() | {"zone_used": None} == {
-        "units": "km", "time_zone": None, "max_hr": 188, "rest_hr": None, "sex": "female", "zone_used": None
+        "units": "km", "time_zone": None, "max_hr": 188, "rest_hr": None, "sex": "female", "past_cancer": None,
+        "zone_used": None,
     }
     refused = client.post("/settings", json={"rest_hr": "300", "units": "furlongs"}, headers=headers)
     assert refused.status_code == 400
@@ -385,6 +415,122 @@ def test_a_strength_routine_done_counts_as_a_strength_session(app: Flask, client
     body = {"items_planned": 4, "items_done": 4, "seconds_done": 400, "completed": True}
     assert client.post("/timer/strength/done", json=body, headers={"X-CSRFToken": token}).status_code == 201
     assert store_of(app).strength_sessions() == [NOW]
+
+
+# -- feedback when the timer ends ---------------------------------------------------
+
+
+def offered(client: FlaskClient, run_id: int) -> list[dict[str, str]]:
+    """The stretches the timer page offers, as the timer sends them with its record."""
+    return [{"id": item["id"], "variant": item["variant"]} for item in timer_plan(client, f"/timer/{run_id}")["items"]]
+
+
+def record_with_items(client: FlaskClient, run_id: int) -> dict[str, Any]:
+    items = offered(client, run_id)
+    body = {"items_planned": len(items), "items_done": len(items), "seconds_done": 300, "completed": True,
+            "items": items}  # fmt: skip
+    response = client.post(f"/timer/{run_id}/done", json=body, headers={"X-CSRFToken": csrf_token(client)})
+    assert response.status_code == 201, response.get_data(as_text=True)
+    return response.get_json()  # type: ignore[no-any-return]
+
+
+def test_the_timer_records_the_stretches_as_offered_and_the_feedback_then_updates_that_session(
+    app: Flask, client: FlaskClient
+) -> None:
+    run_id = add_run(app, to_fit(demo_run()))
+    items = offered(client, run_id)
+    reply = record_with_items(client, run_id)
+    session = reply["session"]
+    assert session["items"] == items and session["back_after"] is None and session["disagreed"] == []
+    assert reply["feedback_url"] == f"/timer/sessions/{session['id']}/feedback"
+    [stored] = store_of(app).routine_sessions(run_id=run_id)
+    assert stored.id == session["id"] and stored.items == tuple((i["id"], i["variant"]) for i in items)
+
+    headers = {"X-CSRFToken": csrf_token(client)}
+    first, second = items[0]["id"], items[1]["id"]
+    answer = client.post(reply["feedback_url"], json={"back_after": "worse", "disagreed": [first]}, headers=headers)
+    assert answer.status_code == 200, answer.get_data(as_text=True)
+    assert answer.get_json()["session"]["back_after"] == "worse"
+    assert answer.get_json()["session"]["disagreed"] == [first]
+    assert answer.get_json()["message"] == "Saved: your back feels worse and 1 stretch did not agree with you."
+    # A later tap sends what changed; what it leaves out stays as it was.
+    answer = client.post(reply["feedback_url"], json={"disagreed": [first, second, first]}, headers=headers)
+    assert answer.get_json()["session"]["back_after"] == "worse"
+    [stored] = store_of(app).routine_sessions(run_id=run_id)
+    assert (stored.back_after, stored.disagreed) == ("worse", (first, second))
+    assert stored.to_json() == answer.get_json()["session"]
+    client.post(reply["feedback_url"], json={"back_after": "better", "disagreed": []}, headers=headers)
+    assert store_of(app).routine_session(stored.id).back_after == "better"  # type: ignore[union-attr]
+    assert store_of(app).routine_session(stored.id).disagreed == ()  # type: ignore[union-attr]
+
+
+def test_feedback_that_is_malformed_is_refused_in_a_sentence_and_changes_nothing(
+    app: Flask, client: FlaskClient
+) -> None:
+    run_id = add_run(app, to_fit(demo_run()))
+    url = record_with_items(client, run_id)["feedback_url"]
+    headers = {"X-CSRFToken": csrf_token(client)}
+    for body in (
+        {},
+        [],
+        "worse",
+        {"back_after": "awful"},
+        {"back_after": ["worse"]},
+        {"disagreed": "childs_pose"},
+        {"disagreed": ["a_stretch_not_in_this_routine"]},
+        {"disagreed": [7]},
+        {"disagreed": ["childs_pose"] * 101},
+        {"back_after": "worse", "mood": "grumpy"},
+    ):
+        response = client.post(url, json=body, headers=headers)
+        assert response.status_code == 400, body
+        error = response.get_json()["error"]
+        assert error.endswith("the feedback was not saved.") and error.count(".") == 1, error
+    response = client.post(url, data="back_after=worse", headers={**headers, "Content-Type": "text/plain"})
+    assert response.status_code == 400
+    [stored] = store_of(app).routine_sessions()
+    assert (stored.back_after, stored.disagreed) == (None, ())
+
+
+def test_feedback_for_a_session_that_is_not_stored_is_no_such_session(app: Flask, client: FlaskClient) -> None:
+    headers = {"X-CSRFToken": csrf_token(client)}
+    response = client.post("/timer/sessions/999/feedback", json={"back_after": "same"}, headers=headers)
+    assert response.status_code == 404
+    assert response.get_json()["error"].startswith("There is no such routine session stored")
+    for wrong in ("0", "-1", "x", str(2**31)):
+        assert client.post(f"/timer/sessions/{wrong}/feedback", json={}, headers=headers).status_code == 404
+
+
+def test_feedback_without_the_csrf_token_is_refused_and_changes_nothing(app: Flask, client: FlaskClient) -> None:
+    run_id = add_run(app, to_fit(demo_run()))
+    url = record_with_items(client, run_id)["feedback_url"]
+    response = client.post(url, json={"back_after": "worse"})
+    assert response.status_code == 400 and "CSRF" in response.get_json()["error"]
+    response = client.post(url, json={"back_after": "worse"}, headers={"X-CSRFToken": "not-the-token"})
+    assert response.status_code == 400
+    assert store_of(app).routine_sessions()[0].back_after is None
+
+
+def test_the_timer_refuses_stretches_it_cannot_have_offered_and_saves_nothing(app: Flask, client: FlaskClient) -> None:
+    run_id = add_run(app, to_fit(demo_run()))
+    headers = {"X-CSRFToken": csrf_token(client)}
+    good = {"id": "childs_pose", "variant": "standard"}
+    for items in (
+        [{"id": "no_such_stretch", "variant": "standard"}],
+        [{"id": "childs_pose", "variant": "extreme"}],
+        [{"id": "childs_pose"}],
+        [{"id": "childs_pose", "variant": "standard", "extra": 1}],
+        ["childs_pose"],
+        "childs_pose",
+        [good] * 101,
+        [good, good],  # two stretches for a record of one
+    ):
+        planned = 101 if len(items) == 101 else 1
+        body = {"items_planned": planned, "items_done": 1, "seconds_done": 30, "completed": False, "items": items}
+        response = client.post(f"/timer/{run_id}/done", json=body, headers=headers)
+        assert response.status_code == 400, items
+        assert response.get_json()["error"].endswith("nothing was saved.")
+    assert store_of(app).routine_sessions() == []
 
 
 # -- imports --------------------------------------------------------------------

@@ -27,12 +27,12 @@ AREA_WORDS: dict[str, tuple[str, bool]] = {
     "hamstrings": ("hamstrings", True),
     "glutes": ("glutes", True),
     "outer_hip": ("outer hip (glute medius and the IT band area)", False),
-    "piriformis": ("piriformis, deep in the buttock", False),
+    "piriformis": ("piriformis (deep in the buttock)", False),
     "adductors": ("inner thighs (adductors)", True),
-    "quadriceps": ("quadriceps, at the front of the thigh", True),
+    "quadriceps": ("quadriceps (front of the thigh)", True),
     "calves": ("calf muscles", True),
-    "soleus": ("soleus, the deep calf muscle", False),
-    "feet": ("soles of the feet", True),
+    "soleus": ("soleus (the deep calf muscle)", False),
+    "feet": ("feet", True),
     "core": ("core", False),
     "obliques": ("side muscles of the trunk (obliques)", True),
 }
@@ -50,10 +50,11 @@ GENTLE_MIN_HOLD_S = 10
 _ID = re.compile(r"^[a-z][a-z0-9_]{1,40}$")
 _FIELDS = {
     "id", "name", "phase", "kind", "targets", "hold_s", "reps", "per_side", "steps", "cues", "avoid", "gentle",
-    "bias", "nerve_tension",
+    "bias", "nerve_tension", "why", "harder",
 }  # fmt: skip
 _REQUIRED = ("id", "name", "phase", "kind", "targets", "per_side", "steps", "cues", "avoid")
 _GENTLE_FIELDS = {"name", "hold_s", "reps", "steps"}
+_HARDER_FIELDS = {*_GENTLE_FIELDS, "per_side"}
 
 
 class CatalogueError(ValueError):
@@ -62,12 +63,15 @@ class CatalogueError(ValueError):
 
 @dataclass(frozen=True)
 class Variant:
-    """The gentler way to do a movement, for a sore back."""
+    """Another way to do a movement: the gentler one for a sore back, or the harder one a strength exercise
+    progresses to."""
 
     name: str
     steps: tuple[str, ...]
     hold_s: int | None
     reps: int | None
+    #: A harder version done one side at a time (a single-leg bridge); None: as the movement.
+    per_side: bool | None = None
 
 
 @dataclass(frozen=True)
@@ -90,6 +94,10 @@ class Movement:
     bias: str = "neutral"
     #: True when it stretches the sciatic nerve along with the muscle (a long-sitting fold, a straight-leg raise).
     nerve_tension: bool = False
+    #: What it does for a runner, in one sentence of its own: the reason a routine gives for it.
+    why: str | None = None
+    #: For a strength exercise: the harder version it moves on to once its own reps or hold reach the top.
+    harder: Variant | None = None
 
     @property
     def sides(self) -> int:
@@ -232,6 +240,7 @@ def _movement(node: yaml.Node, filename: str) -> Movement:
         raise e.fail("per_side", "must be true or false")
     hold_s, reps = _dose(e, kind)
     gentle = _gentle(e, kind, hold_s, reps) if "gentle" in e.values else None
+    harder = _harder(e, kind, hold_s, reps) if "harder" in e.values else None
     bias = e.values.get("bias", "neutral")
     if bias not in BIASES:
         raise e.fail("bias", f"must be one of {', '.join(BIASES)}, not {bias!r}")
@@ -253,6 +262,8 @@ def _movement(node: yaml.Node, filename: str) -> Movement:
         gentle=gentle,
         bias=bias,
         nerve_tension=nerve_tension,
+        why=e.text("why") if "why" in e.values else None,
+        harder=harder,
     )
 
 
@@ -292,3 +303,39 @@ def _gentle(e: YamlEntry, kind: str, hold_s: int | None, reps: int | None) -> Va
     if kind != "static" and g_reps is None and g_hold is None:
         raise CatalogueError(f"{e.filename}, line {g.line}, field 'reps': the gentle version needs reps or hold_s")
     return Variant(name=g.text("name"), steps=g.texts("steps"), hold_s=g_hold, reps=g_reps)
+
+
+def _harder(e: YamlEntry, kind: str, hold_s: int | None, reps: int | None) -> Variant:
+    """The harder version of a strength exercise: its own name and steps, started at the bottom of its range.
+
+    It progresses the same quantity as the standard one (a hold stays a hold, reps stay reps), so it gives a
+    hold_s when the standard has one (and may give how many holds), and reps otherwise.
+    """
+    if kind != "strength":
+        raise e.fail("harder", "only a strength exercise progresses to a harder version")
+    h = YamlEntry(e.nodes["harder"], e.filename, "'harder'")
+    for key in h.values:
+        if key not in _HARDER_FIELDS:
+            raise h.fail(key, f"is not a field of a harder version (known: {', '.join(sorted(_HARDER_FIELDS))})")
+    if hold_s is not None:
+        if "hold_s" not in h.values:
+            raise CatalogueError(f"{e.filename}, line {h.line}, field 'hold_s': the standard exercise is a hold, "
+                                 "so its harder version needs one (where it starts)")  # fmt: skip
+        if reps is None and "reps" in h.values:
+            raise h.fail("reps", "the standard exercise is a single hold, so the harder one cannot have reps")
+        h_hold, h_reps = h.number("hold_s", STRENGTH_HOLD_S), h.number("reps", STRENGTH_REPS)
+        h_reps = reps if h_reps is None else h_reps
+    else:
+        if "hold_s" in h.values:
+            raise h.fail("hold_s", "the standard exercise is counted in reps, so its harder version is too")
+        if "reps" not in h.values:
+            raise CatalogueError(f"{e.filename}, line {h.line}, field 'reps': the harder version needs reps "
+                                 "(where it starts)")  # fmt: skip
+        h_hold, h_reps = None, h.number("reps", STRENGTH_REPS)
+    name = h.text("name")
+    if name == e.values.get("name"):
+        raise h.fail("name", "the harder version needs a name of its own")
+    per_side = h.values.get("per_side")
+    if per_side is not None and not isinstance(per_side, bool):
+        raise h.fail("per_side", "must be true or false")
+    return Variant(name=name, steps=h.texts("steps"), hold_s=h_hold, reps=h_reps, per_side=per_side)

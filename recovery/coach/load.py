@@ -166,7 +166,7 @@ def run_load(
     *,
     usual: float | EllipsisType | None = ...,
 ) -> Load:
-    """The load of one run (any sport: rides and swims count toward load too).
+    """The load of one run (any sport: rides and swims count toward load too; a strength session only by heart rate).
 
     `heart` is the run's `heart_time`, when already known; otherwise it is
     worked out from the run's samples. `usual` is `usual_speed(history)`,
@@ -187,6 +187,10 @@ def run_load(
     if run.avg_hr:
         value = minutes * trimp_per_minute(run.avg_hr, max_hr, rest_hr, profile.sex)
         return Load(round(value, 1), "average-heart-rate", notes)
+    if run.sport == "strength":
+        # Neither pace nor "an easy run's worth per minute" says anything about lifting and holding.
+        note = "A strength session without heart rate adds no load; it counts as one of the week's strength sessions."
+        return Load(0.0, "duration", (note,))
     if usual is ...:
         usual = usual_speed(history)
     if run.distance_m and usual:

@@ -6,7 +6,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from recovery.coach.catalogue import STATIC_HOLD_S, CatalogueError, YamlEntry, compose_list
+from recovery.coach.catalogue import (
+    STATIC_HOLD_S,
+    STRENGTH_HOLD_S,
+    STRENGTH_REPS,
+    CatalogueError,
+    YamlEntry,
+    compose_list,
+)
 
 RULES_FILE = Path(__file__).with_name("rules.yaml")
 
@@ -27,6 +34,13 @@ class Weights:
     fewer_from: int = 6
     recent_hours: int = 36
     sessions_per_week: int = 2
+    #: Double progression of each strength exercise: this many steady sessions at a step before the next one.
+    sessions_per_step: int = 2
+    rep_step: int = 2  # reps added per step, up to top_reps
+    top_reps: int = 15
+    hold_step_s: int = 5  # seconds added to each hold per step, up to top_hold_s
+    top_hold_s: int = 45
+    rise_points: int = 1  # a later log this much above an earlier one is a rise: one step back
 
 
 #: section -> field -> (low, high) for numbers, or ("range", low, high) for [min, max] minute pairs.
@@ -44,7 +58,15 @@ _SCHEMA: dict[str, dict[str, tuple[Any, ...]]] = {
         "hilly_m_per_km": (1, 200),
     },
     "discomfort": {"gentle_from": (1, 10), "fewer_from": (1, 10), "recent_hours": (1, 168)},
-    "strength": {"sessions_per_week": (1, 7)},
+    "strength": {
+        "sessions_per_week": (1, 7),
+        "sessions_per_step": (1, 10),
+        "rep_step": (1, 5),
+        "top_reps": STRENGTH_REPS,
+        "hold_step_s": (1, 15),
+        "top_hold_s": STRENGTH_HOLD_S,
+        "rise_points": (1, 10),
+    },
 }
 
 

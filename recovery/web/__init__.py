@@ -123,6 +123,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         # servers starting at once on a fresh database agree on one key.
         app.config["SECRET_KEY"] = store.setting_or_create("secret_key", secrets.token_hex(32))
     app.url_map.converters["run_id"] = RunIdConverter
+    app.url_map.converters["row_id"] = RunIdConverter  # any stored row's id (a routine session's): the same bounds
     csrf.init_app(app)
 
     from recovery.web import auth, filters, history, imports, runs, settings, today

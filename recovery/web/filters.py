@@ -8,6 +8,7 @@ from typing import Any
 from flask import Flask, g
 
 from recovery.classify import format_pace
+from recovery.coach.words import climb
 from recovery.history import format_distance
 from recovery.settings import NAMES, Settings, from_stored
 from recovery.summary import duration
@@ -39,12 +40,17 @@ def distance(metres: float | None, digits: int = 2) -> str:
     return format_distance(metres, prefs().units, digits)
 
 
+def height(metres: float | None) -> str:
+    """A climb or descent: metres, or feet in miles mode."""
+    return "?" if metres is None else climb(metres, prefs().units)
+
+
 def pace(run: Any) -> str:
     return format_pace(run.distance_m, run.moving_s or run.elapsed_s, prefs().units)
 
 
 def register(app: Flask) -> None:
-    app.jinja_env.filters.update(local=local, distance=distance, pace=pace, duration=duration)
+    app.jinja_env.filters.update(local=local, distance=distance, pace=pace, duration=duration, height=height)
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True
 

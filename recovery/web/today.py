@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from datetime import timedelta
 from typing import Any
@@ -10,10 +11,10 @@ from flask import Blueprint, abort, current_app, flash, jsonify, redirect, rende
 from werkzeug.wrappers import Response
 
 from recovery import dashboard
-from recovery.coach.discomfort import check_log
+from recovery.coach.discomfort import EASIER_WORDS, check_clearance, check_log, latest_easier
 from recovery.coach.routine import SECONDS_PER_REP, Routine
 from recovery.coaching import coach_data, cooldown_for, latest_stored, referral, streak, strength_for, warmup_for
-from recovery.history import RoutineSession
+from recovery.history import MOST_ITEMS, RoutineSession, SessionInputError, feedback_said, parse_feedback, parse_items
 from recovery.web import NO_SUCH_RUN, gathered, get_store, now
 
 bp = Blueprint("today", __name__)
@@ -23,14 +24,25 @@ GET_READY_S = 5
 LONGEST_SESSION = timedelta(hours=2)
 WHEN_WORDS = {"before": "Before a run", "after": "After a run", "next-morning": "The next morning"}
 WHERE_WORDS = {"central": "In the middle", "one-side": "On one side", "into-leg": "Spreading into a leg"}
+NO_SUCH_SESSION = "There is no such routine session stored: it may have been removed, or the link is wrong."
+
+
+def log_form_words() -> dict[str, Any]:
+    """What the discomfort form's fields need (`_discomfort.html`): the questions and the words for each answer."""
+    return {"red_flags": coach_data().red_flags, "when_words": WHEN_WORDS, "where_words": WHERE_WORDS,
+            "easier_words": EASIER_WORDS}  # fmt: skip
+
+
+def runner_today() -> str:
+    """Today's date where the runner lives (YYYY-MM-DD): the "seen" form's default and latest day."""
+    return now().astimezone(gathered().settings.tz).date().isoformat()
 
 
 @bp.get("/")
 def index() -> str:
     view = dashboard.today(get_store(), gathered(), now())
-    return render_template(
-        "today.html", view=view, red_flags=coach_data().red_flags, when_words=WHEN_WORDS, where_words=WHERE_WORDS
-    )
+    return render_template("today.html", view=view, last_easier=latest_easier(gathered().discomfort),
+                           today=runner_today(), **log_form_words())  # fmt: skip
 
 
 @bp.post("/discomfort")
@@ -39,7 +51,7 @@ def discomfort() -> Response | tuple[str, int]:
     moment = now()
     log, problems = check_log(
         moment, form.get("score", ""), form.get("when", "after"), form.get("where", "central"),
-        form.getlist("red_flag"), form.get("note"), coach_data().red_flags,
+        form.getlist("red_flag"), form.get("note"), coach_data().red_flags, form.get("easier"),
     )  # fmt: skip
     if log is None:
         for problem in problems:
@@ -50,6 +62,32 @@ def discomfort() -> Response | tuple[str, int]:
     advice = referral(gathered(), moment)  # gathered after the write: it holds this log
     flash(f"Logged {log.score}/10, {WHEN_WORDS[log.when].lower()}, {WHERE_WORDS[log.where].lower()}.", "ok")
     return redirect(url_for("today.index") + ("#referral" if advice else "#discomfort"))
+
+
+#: Where the "seen" form sends the runner back to.
+SEEN_BACK = {"today": ("today.index", ""), "history": ("history.index", "#back-log")}
+
+
+@bp.post("/discomfort/seen")
+def seen() -> Response:
+    """Record "I have been seen and it is not an emergency" (`check_clearance`, as `recovery discomfort seen`)."""
+    form = request.form
+    endpoint, anchor = SEEN_BACK.get(form.get("back", ""), SEEN_BACK["today"])
+    moment = now()
+    found = gathered()
+    clearance, problems = check_clearance(
+        form.get("seen_on"), form.get("note"), moment, found.settings.tz, found.discomfort, found.clearances,
+        past_cancer=found.settings.past_cancer == "yes",
+    )  # fmt: skip
+    if clearance is None:
+        for problem in problems:
+            flash(problem, "error")
+        return redirect(url_for(endpoint) + anchor)
+    get_store().add_clearance(clearance)
+    day = clearance.seen_on.astimezone(found.settings.tz)
+    flash(f"Recorded: seen on {day:%-d %b}, not an emergency. A new warning sign after that brings the advice back.",
+          "ok")  # fmt: skip
+    return redirect(url_for(endpoint) + anchor)
 
 
 def _timer_page(routine: Routine | None, phase_title: str, done_url: str, back_url: str) -> str | tuple[str, int]:
@@ -63,7 +101,9 @@ def _timer_page(routine: Routine | None, phase_title: str, done_url: str, back_u
     plan.update(get_ready_s=GET_READY_S, seconds_per_rep=SECONDS_PER_REP, speed=speed, done_url=done_url)
     for item in plan["items"]:
         item["figure"] = url_for("static", filename=f"figures/{item['id']}.svg")
-    return render_template("timer.html", routine=routine, plan=plan, phase_title=phase_title, back_url=back_url)
+    word = "exercise" if routine.phase == "strength" else "stretch"
+    return render_template("timer.html", routine=routine, plan=plan, phase_title=phase_title, back_url=back_url,
+                           word=word)  # fmt: skip
 
 
 @bp.get("/timer/<run_id:run_id>")
@@ -86,6 +126,12 @@ def strength_timer() -> str | tuple[str, int]:
 
 
 def _record(run_id: int | None, phase: str) -> tuple[Response, int]:
+    """Save what the timer did, the moment it stops; the end screen's feedback comes later (`session_feedback`).
+
+    The timer sends {"items_planned", "items_done", "seconds_done", "completed",
+    "items": [{"id", "variant"}] as offered}; the answer is {"counts", "message",
+    "streak", "session" (`RoutineSession.to_json`), "feedback_url"}.
+    """
     data = request.get_json(silent=True)
     if not isinstance(data, dict):
         data = {}
@@ -96,12 +142,18 @@ def _record(run_id: int | None, phase: str) -> tuple[Response, int]:
         completed = bool(data.get("completed"))
     except (KeyError, TypeError, ValueError, OverflowError):  # OverflowError: int(1e999)
         return jsonify(error="The timer sent an incomplete record; nothing was saved."), 400
-    if not (0 <= done <= planned <= 100 and 0 <= seconds <= LONGEST_SESSION.total_seconds()):
+    if not (0 <= done <= planned <= MOST_ITEMS and 0 <= seconds <= LONGEST_SESSION.total_seconds()):
+        return jsonify(error="The timer sent figures that do not add up; nothing was saved."), 400
+    try:
+        items = parse_items(data.get("items"), catalogue_ids())
+    except SessionInputError as exc:
+        return jsonify(error=str(exc)), 400
+    if items and len(items) != planned:
         return jsonify(error="The timer sent figures that do not add up; nothing was saved."), 400
     finished = now()
     session = RoutineSession(run_id, phase, finished - timedelta(seconds=seconds), finished, planned, done, seconds,
-                             completed)  # fmt: skip
-    dashboard.record_session(get_store(), session)
+                             completed, items)  # fmt: skip
+    session = dataclasses.replace(session, id=dashboard.record_session(get_store(), session))
     done_streak = streak(gathered(), finished)  # gathered after the write
     if session.counts:
         message = f"Well done: {done} of {planned} stretches recorded."
@@ -109,7 +161,9 @@ def _record(run_id: int | None, phase: str) -> tuple[Response, int]:
         message = f"{done} of {planned} recorded. Do at least half for it to count toward your streak."
     else:
         message = "Nothing was done, so nothing counts yet."
-    return jsonify(counts=session.counts, message=message, streak=done_streak.to_json()), 201
+    feedback_url = url_for("today.session_feedback", session_id=session.id)
+    return jsonify(counts=session.counts, message=message, streak=done_streak.to_json(), session=session.to_json(),
+                   feedback_url=feedback_url), 201  # fmt: skip
 
 
 @bp.post("/timer/<run_id:run_id>/done")
@@ -122,6 +176,32 @@ def timer_done(run_id: int) -> tuple[Response, int]:
 @bp.post("/timer/<any(warmup, strength):phase>/done")
 def phase_done(phase: str) -> tuple[Response, int]:
     return _record(None, phase)
+
+
+@bp.post("/timer/sessions/<row_id:session_id>/feedback")
+def session_feedback(session_id: int) -> tuple[Response, int]:
+    """The end screen's answers, each tap sent as it is made: {"back_after": ..., "disagreed": [...]}.
+
+    The session itself was saved when the timer stopped; this only adds to it,
+    so a runner who walks away loses at most the tap not yet made. A key left
+    out keeps what is stored. Answers with the session as saved (`RoutineSession.to_json`).
+    """
+    store = get_store()
+    stored = store.routine_session(session_id)
+    if stored is None:
+        abort(404, description=NO_SUCH_SESSION)
+    try:
+        back, disagreed = parse_feedback(request.get_json(silent=True), stored, catalogue_ids())
+    except SessionInputError as exc:
+        return jsonify(error=str(exc)), 400
+    saved = store.set_routine_feedback(session_id, back_after=back, disagreed=disagreed)
+    if saved is None:  # removed in between
+        abort(404, description=NO_SUCH_SESSION)
+    return jsonify(session=saved.to_json(), message=feedback_said(saved)), 200
+
+
+def catalogue_ids() -> set[str]:
+    return {m.id for m in coach_data().catalogue.movements}
 
 
 @bp.get("/favicon.ico")

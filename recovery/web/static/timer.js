@@ -1,9 +1,36 @@
 /* The guided timer: one stretch at a time, get-ready and side-switch countdowns,
    sounds (Web Audio), spoken cues (speech synthesis), the screen kept awake
-   (Wake Lock), keyboard controls, and what was done saved against the run.
-   No inline script: the routine comes from the JSON block #routine-plan. */
+   (Wake Lock), keyboard controls, and what was done saved against the run;
+   then "how is your back now?" and the stretches that did not agree, each tap
+   saved as it is made. No inline script: the routine comes from the JSON block
+   #routine-plan. */
 (function () {
   "use strict";
+
+  // -- words for speaking: "30 seconds", never "30 s" (the screen keeps "30 s") ------
+  function spokenSeconds(seconds) {
+    if (seconds === 1) { return "1 second"; }
+    if (seconds >= 60 && seconds % 60 === 0) {
+      var minutes = seconds / 60;
+      return minutes + (minutes === 1 ? " minute" : " minutes");
+    }
+    return seconds + " seconds";
+  }
+  // An item's dose as it is said: "30 seconds", "3 holds of 30 seconds", "10 reps", each with ", each side".
+  function spokenDose(item) {
+    var said;
+    if (item.hold_s && item.reps) {
+      said = item.reps + (item.reps === 1 ? " hold of " : " holds of ") + spokenSeconds(item.hold_s);
+    } else if (item.hold_s) {
+      said = spokenSeconds(item.hold_s);
+    } else {
+      var reps = item.reps || 10;
+      said = reps + (reps === 1 ? " rep" : " reps");
+    }
+    return item.sides === 2 ? said + ", each side" : said;
+  }
+  window.RecoveryTimer = { spokenDose: spokenDose, spokenSeconds: spokenSeconds };
+
   var planNode = document.getElementById("routine-plan");
   if (!planNode) { return; }
   var plan = JSON.parse(planNode.textContent);
@@ -101,10 +128,6 @@
   });
 
   // -- showing a segment ----------------------------------------------------
-  function dose(item) {
-    return item.sides === 2 ? item.dose + " each side" : item.dose;
-  }
-
   // Which side, and which of several holds: "First side", "Hold 2 of 3, second side".
   function whereAt(seg, item) {
     if (seg.kind === "switch") { return "Now the other side"; }
@@ -138,7 +161,7 @@
     });
     $("next").textContent = nextItem ? "Next: " + nextItem.name : "Last one";
     if (seg.kind === "ready") {
-      say("Get ready: " + item.name + ", " + dose(item) + ".");
+      say("Get ready: " + item.name + ", " + spokenDose(item) + ".");
     } else if (seg.kind === "switch") {
       beep(SOUNDS["switch"]);
       say("Switch sides.");
@@ -245,32 +268,96 @@
     done.hidden = false;
     $("done-title").textContent = reachedEnd ? "Routine complete" : "Stopped early";
     $("done-message").textContent = "Saving…";
-    var token = document.querySelector('meta[name="csrf-token"]').content;
     fetch(plan.done_url, {
       method: "POST",
-      headers: { "Content-Type": "application/json", "Accept": "application/json", "X-CSRFToken": token },
+      keepalive: true,      // saved even if the page is closed at once
+      headers: jsonHeaders(),
       credentials: "same-origin",
       body: JSON.stringify({
         items_planned: plan.items.length,
         items_done: itemsDone,
         seconds_done: Math.round(workSeconds),
-        completed: reachedEnd
+        completed: reachedEnd,
+        items: plan.items.map(function (item) { return { id: item.id, variant: item.variant }; })
       })
-    }).then(function (response) {
-      return response.json().then(function (body) { return { ok: response.ok, body: body }; });
-    }).then(function (result) {
+    }).then(readReply).then(function (result) {
       if (!result.ok) { throw new Error(result.body.error || "The server did not save it."); }
       $("done-message").textContent = result.body.message;
       var s = result.body.streak;
       $("done-streak").textContent = "Cool-down streak: " + s.current + " run" + (s.current === 1 ? "" : "s") +
         " in a row (best " + s.best + ").";
+      feedbackUrl = result.body.feedback_url;
       setState("done");
+      if (unsent) { sendFeedback(); }  // tapped while the record was on its way
     }).catch(function (error) {
       $("done-message").textContent = "Not saved: " + error.message + " Reload the page and try again.";
+      $("feedback").hidden = true;  // nothing to put it on
       setState("done");
     });
     $("done-title").focus();
   }
+
+  function jsonHeaders() {
+    var token = document.querySelector('meta[name="csrf-token"]').content;
+    return { "Content-Type": "application/json", "Accept": "application/json", "X-CSRFToken": token };
+  }
+  function readReply(response) {
+    return response.json().then(function (body) { return { ok: response.ok, body: body }; });
+  }
+
+  // -- after the end: how is your back now, and which stretches did not agree -------
+  // Each tap sends the whole answer so far; the session itself was saved when the timer stopped.
+  var feedback = { back_after: null, disagreed: [] };
+  var feedbackUrl = null;   // once the session is saved
+  var sending = false;      // one request at a time, so the last tap is the one that stays
+  var unsent = false;       // a tap not yet sent
+
+  function feedbackSaid(text, value) {
+    $("feedback-status").textContent = text;
+    document.body.dataset.feedback = value;
+  }
+
+  function sendFeedback() {
+    unsent = true;
+    if (!feedbackUrl || sending) { return; }
+    unsent = false;
+    sending = true;
+    feedbackSaid("Saving…", "saving");
+    fetch(feedbackUrl, {
+      method: "POST",
+      keepalive: true,      // still sent if the page is closed straight after the tap
+      headers: jsonHeaders(),
+      credentials: "same-origin",
+      body: JSON.stringify(feedback)
+    }).then(readReply).then(function (result) {
+      if (!result.ok) { throw new Error(result.body.error || "The server did not save it."); }
+      sending = false;
+      if (unsent) { sendFeedback(); return; }
+      feedbackSaid(result.body.message, "saved");
+    }).catch(function (error) {
+      sending = false;
+      feedbackSaid("Not saved: " + error.message + " Tap again to try again.", "failed");
+    });
+  }
+
+  Array.prototype.forEach.call(document.querySelectorAll("[data-back]"), function (button, index, all) {
+    button.addEventListener("click", function () {
+      feedback.back_after = button.dataset.back;
+      Array.prototype.forEach.call(all, function (other) {
+        other.setAttribute("aria-pressed", other === button ? "true" : "false");
+      });
+      sendFeedback();
+    });
+  });
+  Array.prototype.forEach.call(document.querySelectorAll("[data-disagree]"), function (button) {
+    button.addEventListener("click", function () {
+      var id = button.dataset.disagree;
+      var at = feedback.disagreed.indexOf(id);
+      if (at < 0) { feedback.disagreed.push(id); } else { feedback.disagreed.splice(at, 1); }
+      button.setAttribute("aria-pressed", at < 0 ? "true" : "false");
+      sendFeedback();
+    });
+  });
 
   $("start").addEventListener("click", start);
   $("pause").addEventListener("click", pause);
