@@ -337,3 +337,29 @@ def test_the_coachs_own_sentences_share_no_run_of_seven_words_with_the_guide() -
     coach = Path(__file__).resolve().parents[1] / "recovery" / "coach"
     ours = words(" ".join(p.read_text() for p in sorted(coach.glob("*.py"))))
     assert not [" ".join(ours[i : i + 7]) for i in range(len(ours) - 6) if tuple(ours[i : i + 7]) in shingles]
+
+
+PLURAL = [words for words, plural in AREA_WORDS.values() if plural]
+SINGULAR = [words for words, plural in AREA_WORDS.values() if not plural]
+
+
+@settings(max_examples=100, deadline=None)
+@given(made_runs, classes, backs)
+def test_reasons_agree_with_their_areas_singular_or_plural(run, run_class, logs) -> None:
+    routine = cooldown(run, run_class, logs)
+    text = all_reasons(routine)
+    for words in PLURAL:
+        assert not re.search(rf"\b{re.escape(words)} (is|takes|pulls|tires|needs|was)\b", text), words
+    for words in SINGULAR:
+        assert not re.search(rf"\b{re.escape(words)} (are|take|pull|tire|need|were)\b", text), words
+    assert "your your" not in text and "  " not in text and ".." not in text
+
+
+def test_the_warm_up_says_its_and_their_as_its_areas_need() -> None:
+    from recovery.coach.routine import build_warmup
+
+    for item in build_warmup([], None, CATALOGUE, WEIGHTS, NOW).items:
+        words, plural = AREA_WORDS[CATALOGUE.by_id(item.id).area]
+        for reason in item.reasons:
+            if words in reason and "range" in reason:
+                assert ("their range" in reason) == plural, reason
