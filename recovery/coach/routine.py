@@ -450,7 +450,12 @@ def _run_sentence(run: Run, demands: Demands, short_easy: bool, units: str) -> s
     parts = [words[demands.session]] if demands.session in words else []
     if "long" in kinds and "long" not in parts:
         parts.append("long")
-    parts += [word for kind, word in (("climb", "hilly"), ("trail", "on trails")) if kind in kinds]
+    if "climb" in kinds:
+        parts.append("hilly")
+    elif "descent" in kinds:
+        parts.append("mostly downhill")
+    if "trail" in kinds:
+        parts.append("on trails")
     if not parts:
         parts = ["demanding"]
     named = parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " and " + parts[-1]

@@ -40,9 +40,8 @@ STRENGTH = ("glute_bridge", "bird_dog", "plank", "side_plank")
 NUMBER_WORDS = ("no", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten")
 
 EVIDENCE = (
-    "Stretching after a run helps comfort and mobility but does not prevent injury: across 25 trials, stretching "
-    "made no difference to injuries (risk ratio 0.96), while strength training cut them to about a third (0.32) "
-    "(Lauersen et al., BJSM 2014).",
+    "Across 25 trials, stretching made no difference to injuries (risk ratio 0.96), while strength training cut "
+    "them to about a third (0.32) (Lauersen et al., BJSM 2014).",
     "For low-back pain that keeps going, strengthening and motor-control exercise do better than stretching "
     "(Owen et al., BJSM 2020): that is what these sessions are for.",
 )
