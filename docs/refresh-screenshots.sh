@@ -27,6 +27,8 @@ while read -r source target; do
 done <<'LIST'
 today-390.png today-phone.png
 timer-390.png timer-phone.png
+history-390.png history-phone.png
+run-390.png run-phone.png
 history-1280.png history-desktop.png
 run-1280.png run-desktop.png
 LIST

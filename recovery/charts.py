@@ -598,13 +598,15 @@ def weekly_chart(weeks: Sequence[Week], *, units: str = "km", width: int = 640, 
     def height_of(value: float, top_value: float) -> float:
         return (bottom - top) * min(1.0, value / top_value)
 
+    # The legend ends at the recent end: a phone opens this chart scrolled there (history.html's chart-scroll).
+    key = max(left, right - 290)
     parts = [
-        f'<rect class="chart-bar" x="{_n(left)}" y="6" width="10" height="10"/>',
-        _text("chart-legend", left + 14, 15, f"Distance ({units})"),
-        _line("chart-line chart-line-load", left + 110, 11, left + 126, 11),
-        _text("chart-legend", left + 130, 15, "Load"),
-        f'<circle class="chart-dot chart-dot-discomfort" cx="{_n(left + 180)}" cy="11" r="3.5"/>',
-        _text("chart-legend", left + 188, 15, "Discomfort (0-10)"),
+        f'<rect class="chart-bar" x="{_n(key)}" y="6" width="10" height="10"/>',
+        _text("chart-legend", key + 14, 15, f"Distance ({units})"),
+        _line("chart-line chart-line-load", key + 110, 11, key + 126, 11),
+        _text("chart-legend", key + 130, 15, "Load"),
+        f'<circle class="chart-dot chart-dot-discomfort" cx="{_n(key + 180)}" cy="11" r="3.5"/>',
+        _text("chart-legend", key + 188, 15, "Discomfort (0-10)"),
     ]
     for i in range(divisions + 1):
         y = bottom - (bottom - top) * i / divisions

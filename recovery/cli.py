@@ -196,22 +196,37 @@ def parse_since(text: str, now: datetime) -> datetime:
 
 
 @cli.command()
-@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON (every entry).")
 @click.option("--since", help="Only entries since a date (2026-11-20) or a span back from now (12h, 7d).")
-@click.option("--limit", type=int, default=None, help="Show at most this many entries (default: 50, all with --since).")
+@click.option("--limit", type=int, default=None, help="Show at most this many lines (default: 50, all with --since).")
+@click.option("--all", "every", is_flag=True, help="Every entry on a line of its own, repeated outcomes not counted.")
 @click.pass_context
-def log(ctx: click.Context, as_json: bool, since: str | None, limit: int | None) -> None:
-    """The import log: every file seen and what became of it, newest first."""
+def log(ctx: click.Context, as_json: bool, since: str | None, limit: int | None, every: bool) -> None:
+    """The import log: every file seen and what became of it, newest first.
+
+    Files with the same outcome one after another (a rescan finding what is
+    already imported) are counted in one line, as on the imports page; --all
+    prints each entry.
+    """
+    from recovery.importlog import group_entries, log_lines, log_page, reader_of
+
     start = parse_since(since, utcnow()) if since else None
     if limit is None and start is None:
         limit = 50
+    if limit is not None and limit < 1:
+        raise click.BadParameter("show at least 1 line", param_hint="--limit")
     with _store(ctx) as store:
-        entries = store.import_log(since=start, limit=limit)
+        if as_json or every:
+            lines: list[Any] = store.import_log(since=start, limit=limit)
+        elif start is None:
+            lines = log_page(reader_of(store), lines=limit or 50).groups
+        else:
+            lines = group_entries(store.import_log(since=start))[:limit]
     if as_json:
-        _print_json([e.to_json() for e in entries])
+        _print_json([e.to_json() for e in lines])
         return
-    for e in entries:
-        click.echo(f"{e.at:%Y-%m-%d %H:%M:%S}  {e.outcome:<10} {e.message}")
+    for line in log_lines(lines, lambda at: f"{at:%Y-%m-%d %H:%M:%S}"):
+        click.echo(line)
 
 
 @cli.command()
@@ -576,7 +591,8 @@ def discomfort_red_flags(as_json: bool) -> None:
 def _settings_options(command: Callable[..., None]) -> Callable[..., None]:
     """One option per declared setting (`recovery.settings.DECLARED`): --units, --time-zone, --max-hr, ..."""
     for d in reversed(runner_settings.DECLARED):
-        allowed = "/".join(d.choices) if d.choices else f"{d.low}-{d.high}" if d.low is not None else "a zone name"
+        allowed = "/".join(d.choices) if d.choices else f"{d.low}-{d.high}" if d.low is not None else d.shape
+        allowed = allowed or "a zone name"
         clear = f"; '{runner_settings.UNSET}' clears it" if d.optional else ""
         flag = f"--{d.name.replace('_', '-')}"
         command = click.option(flag, d.name, metavar="VALUE", help=f"{d.help} ({allowed}{clear})")(command)
@@ -599,9 +615,9 @@ def _show_settings(ctx: click.Context, as_json: bool, given: dict[str, str | Non
         value = getattr(current, d.name)
         if value is None:
             shown = f"not set (this machine's: {current.zone})" if d.name == "time_zone" else "not set (estimated)"
-            shown = shown if d.kind != "choice" else "not set"
+            shown = shown if d.kind in ("number", "time zone") else "not set"
         else:
-            shown = f"{value} {d.unit}".rstrip()
+            shown = f"{runner_settings.shown_value(d, value)} {d.unit}".rstrip()
         click.echo(f"{d.label}: {shown}")
 
 
@@ -652,8 +668,27 @@ def is_loopback(host: str) -> bool:
     metavar="NAME",
     help=f"Also answer to this host name (repeatable; or a comma-separated {ENV_ALLOWED_HOSTS}).",
 )
+@click.option(
+    "--tls/--no-tls",
+    default=None,
+    help="Serve HTTPS with this machine's own certificate (default: on beyond 127.0.0.1, off on it).",
+)
+@click.option(
+    "--behind-proxy",
+    is_flag=True,
+    help="Your own TLS proxy is in front: plain HTTP here, its X-Forwarded-Proto/Host/For believed, password needed.",
+)
 @click.pass_context
-def serve(ctx: click.Context, host: str, port: int, watch: bool, interval: float, allow_hosts: tuple[str, ...]) -> None:
+def serve(
+    ctx: click.Context,
+    host: str,
+    port: int,
+    watch: bool,
+    interval: float,
+    allow_hosts: tuple[str, ...],
+    tls: bool | None,
+    behind_proxy: bool,
+) -> None:
     """Run the dashboard (and the folder watchers) until Ctrl-C.
 
     On 127.0.0.1 (the default) only this machine can reach it. Any other
@@ -661,14 +696,26 @@ def serve(ctx: click.Context, host: str, port: int, watch: bool, interval: float
     first (`recovery password set`, or RECOVERY_PASSWORD), and then asks for it.
     It answers only to this machine's names and addresses: name any other
     (a name your router gives it) with --allow-host.
+
+    Beyond 127.0.0.1 it serves HTTPS with a certificate from this machine's
+    own certificate authority (made once, kept in RECOVERY_TLS_DIR or the data
+    folder): install that authority on your phone once, as the settings page
+    shows, and the phone's browser allows the screen wake lock and installing.
     """
     import socket
 
+    from recovery import tls as certificates_tls
     from recovery.watchers.service import FolderSync
     from recovery.web import create_app
     from recovery.web import serve as serve_app
 
     local = is_loopback(host)
+    if behind_proxy and tls:
+        raise Refused(
+            "refusing --tls with --behind-proxy: your proxy speaks HTTPS to the browser, and this server plain HTTP "
+            "to your proxy."
+        )
+    use_tls = (not local if tls is None else tls) and not behind_proxy
     from_env = env_password()
     if from_env is not None and (problem := password_problem(from_env)):
         raise Refused(f"refusing to start: {ENV_PASSWORD} is not usable, because {problem}.")
@@ -679,10 +726,37 @@ def serve(ctx: click.Context, host: str, port: int, watch: bool, interval: float
                 f"refusing to listen on {host} without a password: anyone on your network could read your health "
                 "data. Set one with `recovery password set` (or RECOVERY_PASSWORD), or keep the default 127.0.0.1."
             )
+        if behind_proxy and not has_password(store):
+            raise Refused(
+                "refusing to serve behind a proxy without a password: everyone your proxy lets in could read your "
+                "health data. Set one with `recovery password set` (or RECOVERY_PASSWORD)."
+            )
     configured = [*allow_hosts, *names_from_env(os.environ.get(ENV_ALLOWED_HOSTS))]
-    names = allowed_names(configured, beyond_loopback=not local, machine=socket.gethostname())
+    machine = socket.gethostname()
+    names = allowed_names(configured, beyond_loopback=not local, machine=machine)
+
+    def certificates_now() -> certificates_tls.Certificates:
+        """The certificates for this machine's names and addresses as they are now (they change with the network)."""
+        wanted = certificates_tls.certificate_names(machine, certificates_tls.machine_addresses(machine), configured)
+        folder = certificates_tls.default_folder()
+        return certificates_tls.ensure_certificates(folder, wanted, utcnow(), machine=machine)
+
+    made = None
+    if use_tls:
+        try:
+            made = certificates_now()
+        except certificates_tls.TlsProblem as exc:
+            raise Refused(f"refusing to start with HTTPS: {exc}") from exc
     app = create_app(
-        {"DATABASE_URL": url, "LOGIN_REQUIRED": not local, "ALLOWED_HOSTS": names, "ALLOW_IP_HOSTS": not local}
+        {
+            "DATABASE_URL": url,
+            # Behind a proxy every request comes from the proxy's machine, often this one: a password all the same.
+            "LOGIN_REQUIRED": not local or behind_proxy,
+            "ALLOWED_HOSTS": names,
+            "ALLOW_IP_HOSTS": not local,
+            "TLS_CERTIFICATES": made,
+            "BEHIND_PROXY": behind_proxy,
+        }
     )
     sync = None
     if watch:
@@ -697,12 +771,63 @@ def serve(ctx: click.Context, host: str, port: int, watch: bool, interval: float
     gc.collect()
     gc.freeze()
 
+    scheme = "https" if made is not None else "http"
+    listening = {"port": port, "serial": made.server_serial if made is not None else 0}
+
+    def renew_tls() -> Path | None:
+        """The server certificate file when it is not the one served (renewed here, or by another start); else None."""
+        try:
+            fresh = certificates_now()
+        except certificates_tls.TlsProblem as exc:
+            click.echo(f"{exc} The current certificate is still served.", err=True)
+            return None
+        if fresh.server_serial == listening["serial"]:
+            return None
+        listening["serial"] = fresh.server_serial
+        app.config["TLS_CERTIFICATES"] = fresh
+        if not local:
+            app.config["PHONE_ADDRESSES"] = tuple(
+                certificates_tls.phone_addresses(host, listening["port"], fresh.names, scheme)
+            )
+        if fresh.reissued_because:
+            click.echo(f"A new server certificate, because {fresh.reissued_because}.", err=True)
+        return fresh.server_pem
+
     def started(bound: str, bound_port: int) -> None:
+        listening["port"] = bound_port
         shown = f"[{host}]" if ":" in host else host
-        click.echo(f"Recovery coach on http://{shown}:{bound_port}/  (Ctrl-C to stop)", err=True)
+        click.echo(f"Recovery coach on {scheme}://{shown}:{bound_port}/  (Ctrl-C to stop)", err=True)
+        if behind_proxy:
+            click.echo("Behind your proxy: open the address it serves (its name given with --allow-host).", err=True)
+        if local or behind_proxy:
+            return
+        reachable = (
+            made.names
+            if made is not None
+            else certificates_tls.certificate_names(machine, certificates_tls.machine_addresses(machine), configured)
+        )
+        phone = certificates_tls.phone_addresses(host, bound_port, reachable, scheme)
+        app.config["PHONE_ADDRESSES"] = tuple(phone)
+        for address in phone[:3]:
+            click.echo(f"On your phone: {address}", err=True)
+        if made is not None:
+            if made.reissued_because:
+                click.echo(f"A new server certificate, because {made.reissued_because}.", err=True)
+            click.echo(f"Certificate authority {made.ca_certificate}, fingerprint (SHA-256):", err=True)
+            click.echo(f"  {made.ca_fingerprint}", err=True)
+            click.echo("Install it on your phone once: the settings page shows how.", err=True)
+        else:
+            click.echo("Plain HTTP: a phone's browser will not keep the screen awake or install the app.", err=True)
 
     try:
-        serve_app(app, host, port, started=started)
+        serve_app(
+            app,
+            host,
+            port,
+            started=started,
+            tls_pem=made.server_pem if made is not None else None,
+            renew_tls=renew_tls if made is not None else None,
+        )
     finally:
         if sync is not None:
             sync.stop()
@@ -736,6 +861,29 @@ def password_clear(ctx: click.Context) -> None:
     with _store(ctx) as store:
         clear_password(store)
     click.echo("Password removed, and every sign-in ended.")
+
+
+@cli.group()
+def nudge() -> None:
+    """The notification when a run lands (set it up with `recovery settings --nudge-url URL`; see docs/nudges.md)."""
+
+
+@nudge.command("test")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@click.pass_context
+def nudge_test(ctx: click.Context, as_json: bool) -> None:
+    """Send a test nudge now to the nudge address, quiet hours or not."""
+    from recovery.nudges import NudgeProblem, send_test
+
+    with _store(ctx) as store:
+        try:
+            sentence = send_test(store)
+        except NudgeProblem as problem:
+            raise click.ClickException(str(problem)) from None
+    if as_json:
+        _print_json({"sent": True, "message": sentence})
+    else:
+        click.echo(sentence)
 
 
 def main() -> None:

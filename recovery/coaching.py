@@ -33,7 +33,7 @@ from recovery.coach.discomfort import (
 from recovery.coach.feedback import learn
 from recovery.coach.load import Load, Profile, classify_run, heart_limits, run_load, trend, usual_speed
 from recovery.coach.routine import Routine, build_cooldown, build_warmup
-from recovery.coach.strength import build_strength, strength_moments
+from recovery.coach.strength import build_strength, strength_moments, this_week
 from recovery.coach.weights import RULES_FILE, Weights, load_weights
 from recovery.history import COOLDOWN_GRACE, RoutineSession, Streak, cooldown_streak, cooled_run_ids
 from recovery.model import Run
@@ -242,14 +242,22 @@ def warmup_for(gathered: Gathered, now: datetime) -> Routine:
     return build_warmup(logs, referral(gathered, now), data.catalogue, data.weights, now)
 
 
+def _strength_sessions(gathered: Gathered) -> list[datetime]:
+    # The watch's strength activities count too, from the gathering (no query of their own).
+    watch = [s.run.start_time_utc for s in gathered.runs if s.run.sport == "strength" and s.run.start_time_utc]
+    return strength_moments(gathered.strength, watch)
+
+
 def strength_for(gathered: Gathered, now: datetime) -> Routine:
     data = coach_data()
     logs = gathered.logs_since(now - DISCOMFORT_HISTORY)
-    # The watch's strength activities count too, from the gathering (no query of their own).
-    watch = [s.run.start_time_utc for s in gathered.runs if s.run.sport == "strength" and s.run.start_time_utc]
-    sessions = strength_moments(gathered.strength, watch)
-    return build_strength(sessions, logs, referral(gathered, now), data.catalogue, data.weights, now,
-                          routines=gathered.sessions)  # fmt: skip
+    return build_strength(_strength_sessions(gathered), logs, referral(gathered, now), data.catalogue, data.weights,
+                          now, routines=gathered.sessions)  # fmt: skip
+
+
+def strength_week(gathered: Gathered, now: datetime) -> tuple[int, int]:
+    """Strength sessions in the last 7 days, and the weekly target: what the end of a strength routine reports."""
+    return len(this_week(_strength_sessions(gathered), now)), coach_data().weights.sessions_per_week
 
 
 def streak(gathered: Gathered, now: datetime) -> Streak:

@@ -167,6 +167,39 @@ def feedback_said(session: RoutineSession) -> str:
     return "Saved: " + " and ".join(said) + "." if said else "Saved."
 
 
+#: What one item of a routine is called, by phase, singular and plural.
+ITEM_NOUNS = {"cooldown": ("stretch", "stretches"), "warmup": ("move", "moves"), "strength": ("exercise", "exercises")}
+
+
+def done_said(session: RoutineSession, *, streak: Streak | None = None, strength_week: tuple[int, int] | None = None
+              ) -> tuple[str, str]:  # fmt: skip
+    """What the end screen says when a routine is saved, and what it adds for its phase.
+
+    A cool-down adds the cool-down streak, strength the week's sessions
+    against the target (`strength_week`: done, target); a warm-up adds what
+    to do next, never a streak that is not its own.
+    """
+    singular, plural = ITEM_NOUNS.get(session.phase, ITEM_NOUNS["cooldown"])
+    done, planned = session.items_done, session.items_planned
+    noun = singular if planned == 1 else plural
+    if session.counts:
+        message = f"Well done: {done} of {planned} {noun} recorded."
+    elif done:
+        toward = " toward your streak" if session.phase == "cooldown" else ""
+        message = f"{done} of {planned} recorded. Do at least half for it to count{toward}."
+    else:
+        message = "Nothing was done, so nothing counts yet."
+    if session.phase == "cooldown" and streak is not None:
+        runs = "run" if streak.current == 1 else "runs"
+        return message, f"Cool-down streak: {streak.current} {runs} in a row (best {streak.best})."
+    if session.phase == "strength" and strength_week is not None:
+        week, target = strength_week
+        return message, f"Strength sessions in the last 7 days: {week} of {target}."
+    if session.phase == "warmup" and session.counts:
+        return message, "Start the run easy for the first few minutes and let the pace come."
+    return message, ""
+
+
 def local_day(run: Run, tz: tzinfo) -> date | None:
     """The calendar day the run started on, where the runner lives."""
     if run.start_time_utc is not None:

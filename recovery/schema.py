@@ -228,3 +228,19 @@ data_version = Table(
     Column("id", Integer, primary_key=True),
     Column("version", BigInteger, nullable=False),
 )
+
+# The nudges' outbox (migration 0011): at most one row per run, ever, so a run is never nudged twice.
+# Pending while neither sent_at nor dropped_at is set; due_at is when it may next be tried.
+nudges = Table(
+    "nudges",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("run_id", Integer, ForeignKey("runs.id", ondelete="CASCADE"), nullable=False, unique=True),
+    Column("queued_at", DateTime, nullable=False),
+    Column("due_at", DateTime, nullable=False),
+    Column("attempts", Integer, nullable=False, default=0),
+    Column("sent_at", DateTime, nullable=True),
+    Column("dropped_at", DateTime, nullable=True),
+    Column("problem", Text, nullable=True),  # the last failure or why it was dropped, in one sentence
+    Index("ix_nudges_due_at", "due_at"),
+)

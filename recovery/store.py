@@ -18,6 +18,7 @@ from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import Connection, Engine, Row, Select, func, select
+from sqlalchemy.exc import IntegrityError
 
 from recovery import schema
 from recovery.coach.discomfort import Clearance, DiscomfortLog
@@ -67,6 +68,24 @@ class LogEntry:
             "path": self.path, "outcome": self.outcome, "run_id": self.run_id, "message": self.message,
             "at": iso_utc(self.at),
         }  # fmt: skip
+
+
+@dataclass(frozen=True)
+class StoredNudge:
+    """One row of the nudges' outbox: pending while neither sent nor dropped."""
+
+    id: int
+    run_id: int
+    queued_at: datetime
+    due_at: datetime
+    attempts: int
+    sent_at: datetime | None = None
+    dropped_at: datetime | None = None
+    problem: str | None = None
+
+    @property
+    def pending(self) -> bool:
+        return self.sent_at is None and self.dropped_at is None
 
 
 def _clean_optional(text: str | None) -> str | None:
@@ -225,18 +244,35 @@ class Store:
 
     # -- the import log and the watchers' ledger ------------------------------
 
-    def import_log(self, *, since: datetime | None = None, limit: int | None = None) -> list[LogEntry]:
+    def import_log(
+        self,
+        *,
+        since: datetime | None = None,
+        limit: int | None = None,
+        before: int | None = None,
+        after: int | None = None,
+    ) -> list[LogEntry]:
+        """Entries newest first; `before`/`after` an entry id: only those older/newer (the log's pages, by key).
+
+        With `after` and `limit`, the `limit` entries just newer than `after`.
+        """
         t = schema.import_log
-        query = select(t).order_by(t.c.id.desc())
+        upward = after is not None and before is None
+        query = select(t).order_by(t.c.id.asc() if upward else t.c.id.desc())
         if since is not None:
             query = query.where(t.c.at >= _utc_naive(since))
+        if before is not None:
+            query = query.where(t.c.id < before)
+        if after is not None:
+            query = query.where(t.c.id > after)
         if limit is not None:
             query = query.limit(limit)
         with self.db.read() as conn:
-            return [
+            entries = [
                 LogEntry(r["id"], _aware(r["at"]), r["path"], r["content_id"], r["outcome"], r["run_id"], r["message"])
                 for r in conn.execute(query).mappings()
             ]
+        return entries[::-1] if upward else entries
 
     def seen_files(self, under: str) -> dict[str, tuple[int, int]]:
         """path -> (size, mtime_ns) for every ledger entry below a folder."""
@@ -468,8 +504,18 @@ class Store:
     # -- guided routines done -----------------------------------------------
 
     def add_routine_session(self, session: RoutineSession) -> int:
-        """Store a routine done, with its movements and any feedback; returns its id."""
+        """Store a routine done, with its movements and any feedback; returns its id.
+
+        The same record sent twice (a phone replaying what it kept offline, its first try having reached us
+        after all) is stored once: a session of the same phase and run that ended at the same instant is it.
+        """
+        t = schema.routine_sessions
+        same_run = t.c.run_id.is_(None) if session.run_id is None else t.c.run_id == session.run_id
         with self.writing() as w:
+            ended = t.c.finished_at == _utc_naive(session.finished_at)
+            already = w.conn.execute(select(t.c.id).where(same_run, t.c.phase == session.phase, ended)).first()
+            if already is not None:
+                return int(already[0])
             result = w.conn.execute(
                 schema.routine_sessions.insert().values(
                     run_id=session.run_id,
@@ -518,6 +564,91 @@ class Store:
                 return None
             return _session(w.conn.execute(select(*_SESSION_COLUMNS).where(t.c.id == session_id)).one())
 
+    # -- nudges: the outbox of "your cool-down is ready" notifications ---------
+    # One row per run, ever (run_id is unique): the row is what makes a nudge exactly once. The
+    # deciding (which run, when, what it says) is `recovery.nudges`; these only keep its rows.
+
+    def runs_by_id(self, run_ids: Iterable[int]) -> list[StoredRun]:
+        """These activities, without samples, in no particular order (ids not stored are left out)."""
+        ids = sorted(set(run_ids))
+        found: list[StoredRun] = []
+        with self.db.read() as conn:
+            for chunk in range(0, len(ids), 500):
+                query = _select_runs(False).where(schema.runs.c.id.in_(ids[chunk : chunk + 500]))
+                found.extend(_stored(row, False) for row in conn.execute(query))
+        return found
+
+    def queue_nudge(self, run_id: int, *, due_at: datetime, now: datetime) -> bool:
+        """Put this run's nudge in the outbox unless it ever had one (sent, held or dropped); True if it is new."""
+        t = schema.nudges
+        try:
+            with self.writing(changes_data=False) as w:
+                if w.conn.scalar(select(t.c.id).where(t.c.run_id == run_id)) is not None:
+                    return False
+                w.conn.execute(t.insert().values(run_id=run_id, queued_at=_utc_naive(now),
+                                                 due_at=_utc_naive(due_at), attempts=0))  # fmt: skip
+                return True
+        except IntegrityError:  # another process queued it between the look and the insert
+            return False
+
+    def nudges_due(self, now: datetime) -> list[StoredNudge]:
+        """The nudges neither sent nor dropped whose time has come, oldest first."""
+        t = schema.nudges
+        query = (select(t).where(t.c.sent_at.is_(None), t.c.dropped_at.is_(None), t.c.due_at <= _utc_naive(now))
+                 .order_by(t.c.due_at, t.c.id))  # fmt: skip
+        with self.db.read() as conn:
+            return [_nudge(row) for row in conn.execute(query).mappings()]
+
+    def latest_nudge(self) -> StoredNudge | None:
+        """The nudge queued last (for the settings page: sent, held, or its last problem)."""
+        t = schema.nudges
+        with self.db.read() as conn:
+            row = conn.execute(select(t).order_by(t.c.queued_at.desc(), t.c.id.desc()).limit(1)).mappings().first()
+        return None if row is None else _nudge(row)
+
+    def nudge(self, run_id: int) -> StoredNudge | None:
+        t = schema.nudges
+        with self.db.read() as conn:
+            row = conn.execute(select(t).where(t.c.run_id == run_id)).mappings().first()
+        return None if row is None else _nudge(row)
+
+    def claim_nudge(self, nudge: StoredNudge, *, retry_at: datetime) -> bool:
+        """Count one attempt at sending, if no other process counted it first (its attempts are still as read).
+
+        Done before sending, under the writer lock: two watchers (or a watcher
+        and an upload) that read the same due nudge never both send it.
+        `retry_at` is when it is due again should this attempt never report back.
+        """
+        t = schema.nudges
+        with self.writing(changes_data=False) as w:
+            done = w.conn.execute(
+                t.update()
+                .where(t.c.id == nudge.id, t.c.attempts == nudge.attempts, t.c.sent_at.is_(None),
+                       t.c.dropped_at.is_(None))
+                .values(attempts=nudge.attempts + 1, due_at=_utc_naive(retry_at))
+            )  # fmt: skip
+            return bool(done.rowcount)
+
+    def hold_nudge(self, run_id: int, *, due_at: datetime, problem: str | None = None) -> None:
+        """Keep a nudge for later: the end of the quiet hours, or after a failure (with its sentence)."""
+        t = schema.nudges
+        values: dict[str, Any] = {"due_at": _utc_naive(due_at)}
+        if problem is not None:
+            values["problem"] = problem
+        with self.writing(changes_data=False) as w:
+            w.conn.execute(t.update().where(t.c.run_id == run_id).values(**values))
+
+    def nudge_sent(self, run_id: int, *, now: datetime) -> None:
+        t = schema.nudges
+        with self.writing(changes_data=False) as w:
+            w.conn.execute(t.update().where(t.c.run_id == run_id).values(sent_at=_utc_naive(now), problem=None))
+
+    def drop_nudge(self, run_id: int, *, now: datetime, problem: str) -> None:
+        """Never to be sent: the run is no longer fresh, nudges were turned off, or every attempt failed."""
+        t = schema.nudges
+        with self.writing(changes_data=False) as w:
+            w.conn.execute(t.update().where(t.c.run_id == run_id).values(dropped_at=_utc_naive(now), problem=problem))
+
 
 _SESSION_COLUMNS = tuple(
     getattr(schema.routine_sessions.c, name)
@@ -548,6 +679,10 @@ def _log(row: Row[Any]) -> DiscomfortLog:
         id=row.id, corrected_at=_aware(row.corrected_at), replaced_by=row.replaced_by,
     )  # fmt: skip
 
+
+def _nudge(row: Any) -> StoredNudge:
+    return StoredNudge(row["id"], row["run_id"], _aware(row["queued_at"]), _aware(row["due_at"]), row["attempts"],
+                       _aware(row["sent_at"]), _aware(row["dropped_at"]), row["problem"])  # fmt: skip
 
 class LogNotCurrent(ValueError):
     """A discomfort log that cannot be corrected or deleted: unknown, or already corrected or deleted."""

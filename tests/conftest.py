@@ -11,18 +11,59 @@ import zipfile
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
+from playwright.sync_api import Browser, Playwright, sync_playwright
 from sqlalchemy import create_engine, text
 
 from recovery.store import Store
 from recovery.web import create_app
 
+if TYPE_CHECKING:  # tests.browser imports this module: at run time it is imported where it is used
+    from tests.browser import PageProblems
+
 ROOT = Path(__file__).resolve().parents[1]
 SHARED_RUNS = ROOT.parent / "shared" / "runs"
 NOW = datetime(2026, 11, 24, 12, 0, tzinfo=UTC)
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _certificates_of_our_own(tmp_path_factory: pytest.TempPathFactory) -> None:
+    """Every `serve` a test starts beyond this machine makes its certificates in a temporary folder, never in
+    the runner's data folder (RECOVERY_TLS_DIR, inherited by the processes the tests start)."""
+    os.environ.setdefault("RECOVERY_TLS_DIR", str(tmp_path_factory.mktemp("tls")))
+
+
+@pytest.fixture(scope="session")
+def playwright() -> Iterator[Playwright]:
+    """One Playwright per test process: a second one started while another lives fails, whichever module."""
+    from tests.browser import need_browser
+
+    need_browser()
+    with sync_playwright() as started:
+        yield started
+
+
+@pytest.fixture(scope="session")
+def browser(playwright: Playwright) -> Iterator[Browser]:
+    """Debian's Chromium (/usr/bin/chromium), never a downloaded one; a test needing other flags launches its own
+    from `playwright`."""
+    from tests.browser import CHROMIUM, CHROMIUM_ARGS
+
+    chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+    yield chromium
+    chromium.close()
+
+
+@pytest.fixture
+def problems() -> PageProblems:
+    """What a browser test's pages logged as errors or threw; the test ends with `problems.assert_none()`."""
+    from tests.browser import PageProblems
+
+    return PageProblems()
 
 
 def free_port() -> int:
@@ -64,13 +105,17 @@ def shared_runs() -> Path:
 
 
 def _postgres_url(worker: str) -> str | None:
-    """A per-xdist-worker PostgreSQL database, created on first use."""
+    """A per-xdist-worker PostgreSQL database, created on first use.
+
+    RECOVERY_TEST_DB_PREFIX keeps two test runs at once (two checkouts on one server) out of each other's way.
+    """
     base = os.environ.get("RECOVERY_TEST_POSTGRES_URL")
     if not base:
         if os.environ.get("RECOVERY_REQUIRE_POSTGRES"):
             pytest.fail("RECOVERY_REQUIRE_POSTGRES is set but RECOVERY_TEST_POSTGRES_URL is not")
         return None
-    name = "recovery_test_" + re.sub(r"\W", "_", worker)
+    prefix = os.environ.get("RECOVERY_TEST_DB_PREFIX", "")
+    name = "recovery_test_" + re.sub(r"\W", "_", f"{prefix}_{worker}" if prefix else worker)
     admin = create_engine(base.replace("postgresql://", "postgresql+psycopg://", 1), isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
         if not conn.scalar(text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": name}):

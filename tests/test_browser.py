@@ -22,15 +22,18 @@ console error.
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
-from playwright.sync_api import Browser, BrowserContext, Locator, Page, expect, sync_playwright
+from playwright.sync_api import Browser, BrowserContext, Locator, Page, expect
 
+from recovery.access import ENV_ALLOWED_HOSTS
 from recovery.store import Store
 from recovery.synthetic import make_run, to_fit
 from tests.browser import (
@@ -58,15 +61,6 @@ TIMER_DONE_TIMEOUT_MS = 60_000
 
 
 # -- fixtures -----------------------------------------------------------------------------------------------------
-
-
-@pytest.fixture(scope="session")
-def browser() -> Iterator[Browser]:
-    need_browser()
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
 
 
 @pytest.fixture
@@ -118,11 +112,6 @@ def look_only(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Coach]:
         yield Coach(server, run, run_id_from(said))
     finally:
         server.stop()
-
-
-@pytest.fixture
-def problems() -> PageProblems:
-    return PageProblems()
 
 
 @pytest.fixture
@@ -446,6 +435,197 @@ def test_the_spoken_cues_say_seconds_in_words_while_the_screen_keeps_30_s(
     problems.assert_none()
 
 
+# -- 1d. hands-free: what the timer says and sounds, and when ---------------------------------------------------------
+
+#: Stands in for the Web Audio and speech-synthesis entry points (never the timer's own code): every note started
+#: and every line spoken is recorded with what the screen showed at that moment.
+RECORD_CUES = """
+window.__cues = [];
+function shown(kind, value) {
+  var body = document.body;
+  var text = function (id) { var n = document.getElementById(id); return n ? n.textContent : ""; };
+  window.__cues.push({ kind: kind, value: value, at: performance.now(), phase: body.dataset.phase || "",
+    side: body.dataset.side || "", state: body.dataset.timerState || "", name: text("name"), step: text("step-count"),
+    clock: text("clock"), steps: text("steps") });
+}
+function Param() { this.value = 0; }
+Param.prototype.setValueAtTime = Param.prototype.exponentialRampToValueAtTime = function () {};
+function Node() { this.frequency = new Param(); this.gain = new Param(); }
+Node.prototype.connect = function (next) { return next; };
+Node.prototype.start = function () { shown("note", this.frequency.value); };
+Node.prototype.stop = function () {};
+window.AudioContext = function () { this.destination = {}; };
+Object.defineProperty(window.AudioContext.prototype, "currentTime", { get: function () { return 0; } });
+window.AudioContext.prototype.createOscillator = function () { return new Node(); };
+window.AudioContext.prototype.createGain = function () { return new Node(); };
+Object.defineProperty(window, "speechSynthesis", { configurable: true, value: {
+  speak: function (utterance) { shown("say", utterance.text); }, cancel: function () {}, speaking: false
+} });
+window.SpeechSynthesisUtterance = function (text) { this.text = text; };
+"""
+#: The notes of the timer's signals, as recorded (Hz): how a test tells them apart.
+COUNT_NOTE, HOLD_END_NOTES, START_NOTES = 440, [784, 523], [660, 880]
+#: Slow enough that every second of a count-down gets its own tick of the page's 20 ms clock.
+CUE_SPEED = 20
+
+
+def signals(cues: list[dict[str, Any]]) -> list[tuple[list[float], dict[str, Any]]]:
+    """The recorded notes grouped into signals: the notes one call started together."""
+    grouped: list[tuple[list[float], dict[str, Any]]] = []
+    for cue in (c for c in cues if c["kind"] == "note"):
+        if grouped and cue["at"] - grouped[-1][1]["at"] < 2:
+            grouped[-1][0].append(cue["value"])
+        else:
+            grouped.append(([cue["value"]], cue))
+    return grouped
+
+
+def test_a_hands_free_cooldown_counts_in_chimes_each_end_and_says_what_comes_next_during_the_hold(
+    coach: Coach, browser: Browser, problems: PageProblems
+) -> None:
+    """Voice on by default: 3-2-1 before every hold and side, a falling chime when a hold ends, "Next: ..."
+    in the last seconds of the current stretch, "30 seconds" in words, and the second side's steps mirrored."""
+    context = browser.new_context(viewport=PHONE, has_touch=True, is_mobile=True)
+    try:
+        page = problems.watch(context.new_page())
+        page.add_init_script(RECORD_CUES)
+        page.goto(coach.url(f"/timer/{coach.run_id}?speed={CUE_SPEED}"))
+        expect(page.locator("#speak")).to_be_checked()  # voice is on by default
+        plan = page.evaluate("JSON.parse(document.getElementById('routine-plan').textContent)")
+        page.locator("#start").tap()
+        expect(timer_state(page)).to_have_attribute("data-timer-state", "done", timeout=TIMER_DONE_TIMEOUT_MS)
+        cues = page.evaluate("window.__cues")
+    finally:
+        context.close()
+    said = [c for c in cues if c["kind"] == "say"]
+    items = plan["items"]
+
+    # "Get ready" names each stretch with its dose in words, never "30 s".
+    first = items[0]
+    dose = f"{first['hold_s']} seconds" + (", each side" if first["sides"] == 2 else "")
+    assert f"Get ready: {first['name']}, {dose}." in [c["value"] for c in said]
+    assert not [c for c in said if re.search(r"\d\s*s\b", c["value"])], said
+
+    # A count-in of 3, 2, 1, said and sounded, before each hold and each side, while the screen shows that second.
+    counts = [c for c in said if c["value"] in ("3", "2", "1")]
+    holds_and_sides = sum(item["sides"] for item in items)
+    assert len(counts) == 3 * holds_and_sides, [c["value"] for c in counts]
+    for number in ("3", "2", "1"):
+        assert all(c["phase"] in ("ready", "switch") and c["clock"] == number for c in counts if c["value"] == number)
+    beeps = signals(cues)
+    assert sum(1 for notes, _ in beeps if notes == [COUNT_NOTE]) == len(counts)
+
+    # Each hold ends with its own falling chime (the last with the end of the routine), told apart from the start.
+    ends = [cue for notes, cue in beeps if notes == HOLD_END_NOTES]
+    starts = [cue for notes, cue in beeps if notes == START_NOTES]
+    assert len(starts) == holds_and_sides and len(ends) == holds_and_sides - 1
+    assert all(cue["phase"] == "work" for cue in ends)
+
+    # "Next: ..." comes during the current stretch's hold, in its last seconds, not as it starts.
+    for before, after in itertools.pairwise(items):
+        nexts = [c for c in said if c["value"] == f"Next: {after['name']}."]
+        assert len(nexts) == 1, (after["name"], [c["value"] for c in said])
+        heard = nexts[0]
+        assert heard["phase"] == "work" and heard["name"] == before["name"], heard
+        assert int(heard["clock"]) <= 6, heard
+    assert not [c for c in said if c["value"].startswith("Start. Next")]
+
+    # On the second side the steps are mirrored: "your right knee" becomes "your left knee".
+    sided = [item for item in items if item["sides"] == 2 and "right" in " ".join(item["steps"])]
+    assert sided, "the real run's cool-down should include a stretch done on each side"
+    for item in sided:
+        second = [c["steps"] for c in cues if c["name"] == item["name"] and c["phase"] == "work" and c["side"] == "2"]
+        assert second and all("change sides" not in text for text in second), item["name"]
+        assert "left" in second[0] and second[0] == "".join(item["second_side_steps"]), (second[0], item)
+    problems.assert_none()
+
+
+def test_the_timer_shows_the_dose_the_cues_and_the_right_word_for_each_phase(
+    coach: Coach, browser: Browser, problems: PageProblems
+) -> None:
+    """A warm-up is moves counted in reps (shown as "Rep 3 of 10"), strength is exercises, and the catalogue's cues
+    show during the hold; stopping a warm-up says nothing of the cool-down streak."""
+    context = browser.new_context(viewport=PHONE, has_touch=True, is_mobile=True)
+    try:
+        page = problems.watch(context.new_page())
+        page.add_init_script(RECORD_CUES)
+        page.goto(coach.url("/timer/warmup?speed=4"))
+        plan = page.evaluate("JSON.parse(document.getElementById('routine-plan').textContent)")
+        first = plan["items"][0]
+        page.locator("#start").tap()
+        expect(page.locator("#step-count")).to_have_text(f"Move 1 of {len(plan['items'])}")
+        expect(page.get_by_test_id("dose")).to_have_text(first["dose"] + (" each side" if first["sides"] == 2 else ""))
+        expect(page.locator("#phase")).to_have_text("Move", timeout=15_000)
+        expect(page.get_by_test_id("cues")).to_be_visible()
+        expect(page.get_by_test_id("cues")).to_contain_text(first["cues"][0])
+        expect(page.get_by_test_id("rep")).to_have_text(re.compile(rf"Rep [2-9] of {first['reps']}"), timeout=15_000)
+        spoken = [c["value"] for c in page.evaluate("window.__cues") if c["kind"] == "say"]
+        assert "2" in spoken  # the reps are counted aloud
+        page.locator("#stop").tap()
+        expect(timer_state(page)).to_have_attribute("data-timer-state", "done")
+        expect(page.get_by_test_id("done-message")).to_have_text("Nothing was done, so nothing counts yet.")
+        expect(page.get_by_test_id("done-streak")).to_have_text("")  # a warm-up has no cool-down streak
+
+        page.goto(coach.url("/timer/strength?speed=1000"))
+        page.locator("#start").tap()
+        expect(page.locator("#step-count")).to_have_text(re.compile(r"Exercise \d of \d"))
+        expect(timer_state(page)).to_have_attribute("data-timer-state", "done", timeout=TIMER_DONE_TIMEOUT_MS)
+        expect(page.get_by_test_id("done-streak")).to_have_text("Strength sessions in the last 7 days: 1 of 2.")
+    finally:
+        context.close()
+    problems.assert_none()
+
+
+def test_the_screen_is_kept_awake_during_the_routine_and_let_go_at_the_end(
+    coach: Coach, page: Page, problems: PageProblems
+) -> None:
+    """On a secure origin (127.0.0.1 is one) the Wake Lock API holds the screen while the timer runs."""
+    page.goto(coach.url(f"/timer/{coach.run_id}?speed=4"))
+    page.locator("#start").click()
+    body = timer_state(page)
+    expect(body).to_have_attribute("data-awake", "wake-lock")
+    expect(page.get_by_test_id("awake-note")).to_be_hidden()
+    page.keyboard.press("Space")  # paused: the screen may sleep
+    expect(body).to_have_attribute("data-awake", "released")
+    page.keyboard.press("Space")
+    expect(body).to_have_attribute("data-awake", "wake-lock")
+    page.keyboard.press("Escape")
+    expect(body).to_have_attribute("data-timer-state", "done")
+    expect(body).to_have_attribute("data-awake", "released")
+    problems.assert_none()
+
+
+def test_on_plain_http_beyond_this_machine_a_silent_video_keeps_the_screen_awake(
+    serve: Callable[[], Server], browser: Browser, problems: PageProblems, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A LAN address over plain HTTP is no secure context: there is no Wake Lock API, so NoSleep.js's video holds
+    the screen instead. The dashboard is reached by a name other than localhost, as a phone would reach it."""
+    monkeypatch.setenv(ENV_ALLOWED_HOSTS, "recovery.test")
+    server = serve()
+    port = server.url.rsplit(":", 1)[1]
+    chromium = browser.browser_type.launch(
+        executable_path=str(CHROMIUM), args=[*CHROMIUM_ARGS, "--host-resolver-rules=MAP recovery.test 127.0.0.1"]
+    )
+    try:
+        page = problems.watch(chromium.new_page(viewport=PHONE, has_touch=True, is_mobile=True))
+        # NoSleep.js keeps its video out of the document: note each video played, to look at it afterwards.
+        page.add_init_script("""window.__videos = []; var play = HTMLMediaElement.prototype.play;
+          HTMLMediaElement.prototype.play = function () { window.__videos.push(this); return play.call(this); };""")
+        page.goto(f"http://recovery.test:{port}/timer/warmup?speed=4")
+        assert page.evaluate("[window.isSecureContext, 'wakeLock' in navigator]") == [False, False]
+        page.locator("#start").tap()
+        body = timer_state(page)
+        expect(body).to_have_attribute("data-awake", "video")
+        assert page.evaluate("window.__videos.length === 1 && !window.__videos[0].paused")
+        expect(page.get_by_test_id("awake-note")).to_be_hidden()
+        page.locator("#stop").tap()
+        expect(body).to_have_attribute("data-awake", "released")
+        assert page.evaluate("window.__videos[0].paused")
+    finally:
+        chromium.close()
+    problems.assert_none()
+
+
 # -- 2. the keyboard on the timer ----------------------------------------------------------------------------------
 
 
@@ -758,21 +938,25 @@ LOAD_IMAGES = """
 MAIN_PAGES = {"today": "/", "history": "/history", "run": "/runs/{run_id}", "imports": "/imports"}
 
 
-def shoot(page: Page, name: str, width: int) -> Path:
-    """Once every image (the stretch figures among them) has loaded, the whole page as a picture."""
+def shoot(page: Page, name: str, width: int, *, full_page: bool = True) -> Path:
+    """Once every image (the stretch figures among them) has loaded, the whole page as a picture (or the screen:
+    the timer's controls stay at the bottom of it)."""
     broken = page.evaluate(LOAD_IMAGES)
     assert broken == [], f"{name}: images that did not load: {broken}"
     path = SCREENSHOTS / f"{name}-{width}.png"
     path.unlink(missing_ok=True)
-    page.screenshot(path=str(path), full_page=True, animations="disabled", caret="hide")
+    page.screenshot(path=str(path), full_page=full_page, animations="disabled", caret="hide")
     return path
 
 
 def start_the_timer(page: Page, url: str) -> None:
-    page.goto(url)
+    """Into the first stretch's hold, a few seconds in: what the screen shows mid-hold."""
+    page.goto(url + "?speed=5")
     page.locator("#start").click()
     expect(timer_state(page)).to_have_attribute("data-timer-state", "running")
     expect(page.locator("#figure")).to_have_attribute("src", re.compile(r"\.svg$"))
+    expect(timer_state(page)).to_have_attribute("data-phase", "work", timeout=10_000)
+    page.wait_for_timeout(1_500)  # about 8 s into the hold: the ring part-way round
 
 
 def test_screenshots_of_the_main_pages_at_phone_and_desktop_widths_light_and_dark(
@@ -810,7 +994,7 @@ def test_screenshots_of_the_main_pages_at_phone_and_desktop_widths_light_and_dar
                     backgrounds[scheme] = page.evaluate("getComputedStyle(document.body).backgroundColor")
             if scheme == "light":
                 start_the_timer(page, coach.url(f"/timer/{newest}"))  # in the middle of the first stretch
-                written.append(shoot(page, "timer", size["width"]))
+                written.append(shoot(page, "timer", size["width"], full_page=False))
         finally:
             context.close()
 

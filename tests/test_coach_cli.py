@@ -81,7 +81,9 @@ def test_the_warmup_and_the_settings(tmp_path: Path) -> None:
     assert code == 0 and "Maximum heart rate: 186 bpm" in out and "Resting heart rate: 48 bpm" in out
     code, out = run_cli(db, "settings", "--json", "--sex", "female", "--units", "mi")
     assert code == 0
-    expected = {"units": "mi", "time_zone": None, "max_hr": 186, "rest_hr": 48, "sex": "female", "past_cancer": None}
+    expected = {"units": "mi", "time_zone": None, "max_hr": 186, "rest_hr": 48, "sex": "female", "past_cancer": None,
+                "nudge_url": None, "quiet_from": None, "quiet_until": None, "nudge_words": "distance",
+                "public_url": None}  # fmt: skip
     assert json.loads(out) | {"zone_used": None} == expected | {"zone_used": None}
     code, out = run_cli(db, "settings", "--max-hr", "unset", "--json")
     assert code == 0 and json.loads(out)["max_hr"] is None and json.loads(out)["rest_hr"] == 48

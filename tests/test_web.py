@@ -168,6 +168,7 @@ def test_the_settings_answer_and_take_json_checked_by_the_same_rules_as_the_form
     assert answer.status_code == 200
     assert answer.get_json() | {"zone_used": None} == {
         "units": "km", "time_zone": None, "max_hr": 188, "rest_hr": None, "sex": "female", "past_cancer": None,
+        "nudge_url": None, "quiet_from": None, "quiet_until": None, "nudge_words": "distance", "public_url": None,
         "zone_used": None,
     }
     refused = client.post("/settings", json={"rest_hr": "300", "units": "furlongs"}, headers=headers)

@@ -298,8 +298,9 @@ class Serve:
         env = {**os.environ, **self.env}
         env.pop("RECOVERY_DATABASE_URL", None)
         self.process = subprocess.Popen(
+            # Plain HTTP beyond this machine (--no-tls): these tests are about the sign-in, not the certificate.
             [sys.executable, "-m", "recovery", "--db", self.db, "serve", "--port", str(self.port), "--no-watch",
-             *self.args],
+             "--no-tls", *self.args],
             stdout=subprocess.DEVNULL,
             stderr=subprocess.PIPE,
             env=env,

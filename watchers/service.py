@@ -19,6 +19,7 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.schedulers.base import BaseScheduler
 from apscheduler.schedulers.blocking import BlockingScheduler
 
+from recovery import nudges
 from recovery.database import StoreUnavailable
 from recovery.ingest import FileOutcome, Parser
 from recovery.isolation import ParsePool
@@ -38,8 +39,9 @@ def schedule_folders(
     interval_s: float = DEFAULT_INTERVAL_S,
     report: Callable[[FileOutcome], None] = lambda outcome: None,
     parser: Parser,
+    after_scan: Callable[[list[FileOutcome]], None] = lambda outcomes: None,
 ) -> list[FolderScanner]:
-    """Add one polling job per folder to `scheduler`; returns the scanners."""
+    """Add one polling job per folder to `scheduler`; returns the scanners. `after_scan` gets each scan's batch."""
     scanners = []
     for folder in folders:
         scanner = FolderScanner(store, folder, clock, parser=parser)
@@ -47,7 +49,7 @@ def schedule_folders(
         scheduler.add_job(
             _scan_job,
             "interval",
-            args=(scanner, report),
+            args=(scanner, report, after_scan),
             seconds=interval_s,
             id=f"watch:{folder}",
             name=f"watch {folder}",
@@ -62,10 +64,17 @@ def schedule_folders(
 _said: set[str] = set()
 
 
-def _scan_job(scanner: FolderScanner, report: Callable[[FileOutcome], None]) -> None:
+def _scan_job(
+    scanner: FolderScanner,
+    report: Callable[[FileOutcome], None],
+    after_scan: Callable[[list[FileOutcome]], None] = lambda outcomes: None,
+) -> None:
     try:
-        for outcome in scanner.scan():
+        outcomes = scanner.scan()
+        for outcome in outcomes:
             report(outcome)
+        if outcomes:
+            after_scan(outcomes)  # after the scan's transactions: a nudge never holds up an import
     except StoreUnavailable as problem:  # said once, not at every interval
         if str(problem) not in _said:
             _said.add(str(problem))
@@ -137,11 +146,19 @@ class FolderSync:
         new = sorted(wanted - self.watched)
         if new:
             schedule_folders(self.scheduler, self.store, [Path(p) for p in new], clock=self.clock,
-                             interval_s=self.interval_s, parser=self.parser)  # fmt: skip
+                             interval_s=self.interval_s, parser=self.parser, after_scan=self.nudge)  # fmt: skip
         self.watched = wanted
+
+    def nudge(self, outcomes: list[FileOutcome]) -> None:
+        """After a scan that handled files: the nudge for its newest fresh run (`recovery.nudges`)."""
+        nudges.after_import(self.store, outcomes, now=self.clock())
 
     def _sync_job(self) -> None:
         try:
             self.sync()
         except Exception:
             log.exception("reading the watched folders failed; will try again")
+        try:  # the periodic tick: held nudges go out when the quiet hours end, failed ones are tried again
+            nudges.send_due(self.store, now=self.clock())
+        except Exception:
+            log.exception("sending the nudges that are due failed; will try again")

@@ -39,6 +39,8 @@ AREA_WORDS: dict[str, tuple[str, bool]] = {
 AREAS = tuple(AREA_WORDS)
 #: Which way a back position takes the spine: a back that prefers one direction is given that one.
 BIASES = ("flexion", "extension", "neutral")
+#: Where the body is for a movement: the guided timer gives more time to get ready between floor and standing.
+POSITIONS = ("standing", "floor", "chair")
 #: Static holds after a run: the guide's 20 to 30 seconds.
 STATIC_HOLD_S = (20, 30)
 #: Reasonable bounds for the rest, to catch typos (300 reps, 3000 s).
@@ -50,10 +52,10 @@ GENTLE_MIN_HOLD_S = 10
 _ID = re.compile(r"^[a-z][a-z0-9_]{1,40}$")
 _FIELDS = {
     "id", "name", "phase", "kind", "targets", "hold_s", "reps", "per_side", "steps", "cues", "avoid", "gentle",
-    "bias", "nerve_tension", "why", "harder",
+    "bias", "nerve_tension", "why", "harder", "position",
 }  # fmt: skip
 _REQUIRED = ("id", "name", "phase", "kind", "targets", "per_side", "steps", "cues", "avoid")
-_GENTLE_FIELDS = {"name", "hold_s", "reps", "steps"}
+_GENTLE_FIELDS = {"name", "hold_s", "reps", "steps", "position"}
 _HARDER_FIELDS = {*_GENTLE_FIELDS, "per_side"}
 
 
@@ -72,6 +74,8 @@ class Variant:
     reps: int | None
     #: A harder version done one side at a time (a single-leg bridge); None: as the movement.
     per_side: bool | None = None
+    #: Where the body is, when not where the standard movement has it (a standing version of a kneeling stretch).
+    position: str | None = None
 
 
 @dataclass(frozen=True)
@@ -98,6 +102,8 @@ class Movement:
     why: str | None = None
     #: For a strength exercise: the harder version it moves on to once its own reps or hold reach the top.
     harder: Variant | None = None
+    #: standing, floor or chair (POSITIONS); None where the catalogue does not say.
+    position: str | None = None
 
     @property
     def sides(self) -> int:
@@ -248,6 +254,7 @@ def _movement(node: yaml.Node, filename: str) -> Movement:
     if not isinstance(nerve_tension, bool):
         raise e.fail("nerve_tension", "must be true or false")
     return Movement(
+        position=_position(e),
         id=movement_id,
         name=e.text("name"),
         phase=phase,
@@ -265,6 +272,13 @@ def _movement(node: yaml.Node, filename: str) -> Movement:
         why=e.text("why") if "why" in e.values else None,
         harder=harder,
     )
+
+
+def _position(e: YamlEntry) -> str | None:
+    position = e.values.get("position")
+    if position is not None and position not in POSITIONS:
+        raise e.fail("position", f"must be one of {', '.join(POSITIONS)}, not {position!r}")
+    return position
 
 
 def _dose(e: YamlEntry, kind: str) -> tuple[int | None, int | None]:
@@ -302,7 +316,7 @@ def _gentle(e: YamlEntry, kind: str, hold_s: int | None, reps: int | None) -> Va
         raise CatalogueError(f"{e.filename}, line {g.line}, field 'hold_s': the gentle hold is missing")
     if kind != "static" and g_reps is None and g_hold is None:
         raise CatalogueError(f"{e.filename}, line {g.line}, field 'reps': the gentle version needs reps or hold_s")
-    return Variant(name=g.text("name"), steps=g.texts("steps"), hold_s=g_hold, reps=g_reps)
+    return Variant(name=g.text("name"), steps=g.texts("steps"), hold_s=g_hold, reps=g_reps, position=_position(g))
 
 
 def _harder(e: YamlEntry, kind: str, hold_s: int | None, reps: int | None) -> Variant:
@@ -338,4 +352,5 @@ def _harder(e: YamlEntry, kind: str, hold_s: int | None, reps: int | None) -> Va
     per_side = h.values.get("per_side")
     if per_side is not None and not isinstance(per_side, bool):
         raise h.fail("per_side", "must be true or false")
-    return Variant(name=name, steps=h.texts("steps"), hold_s=h_hold, reps=h_reps, per_side=per_side)
+    return Variant(name=name, steps=h.texts("steps"), hold_s=h_hold, reps=h_reps, per_side=per_side,
+                   position=_position(h))

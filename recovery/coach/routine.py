@@ -100,6 +100,8 @@ class Item:
     steps: tuple[str, ...] = ()
     cues: tuple[str, ...] = ()
     avoid: tuple[str, ...] = ()
+    #: standing, floor or chair (catalogue POSITIONS); None where the catalogue does not say.
+    position: str | None = None
 
     @property
     def dose(self) -> str:
@@ -147,6 +149,7 @@ class Routine:
                     "steps": list(i.steps),
                     "cues": list(i.cues),
                     "avoid": list(i.avoid),
+                    "position": i.position,
                 }
                 for i in self.items
             ],
@@ -181,6 +184,7 @@ def _item(movement: Movement, *, gentle: bool, hold_s: int | None, reasons: list
         steps=variant.steps if variant else movement.steps,
         cues=movement.cues,
         avoid=movement.avoid,
+        position=(variant.position if variant else None) or movement.position,
     )
 
 

@@ -215,7 +215,13 @@ def _offered(movement: Movement, p: Progress, gentle: bool, reasons: list[str]) 
         steps=harder.steps if harder is not None else movement.steps,
         cues=movement.cues,
         avoid=movement.avoid,
+        position=(harder.position if harder is not None else None) or movement.position,
     )
+
+
+def this_week(sessions: Sequence[datetime], now: datetime) -> list[datetime]:
+    """The strength sessions of the last 7 days: what the week's count (and its target) is about."""
+    return [s for s in sessions if now - timedelta(days=7) < s <= now]
 
 
 def build_strength(
@@ -235,7 +241,7 @@ def build_strength(
     routine sessions the timer recorded: the strength ones among them set
     each exercise's step (see the module's docstring).
     """
-    done = [s for s in sessions if now - timedelta(days=7) < s <= now]
+    done = this_week(sessions, now)
     if referral is not None and referral.level == "urgent":
         return Routine(None, "strength", 0, (), ("Do not exercise until you have been seen.",), referral, "")
     if len(done) >= weights.sessions_per_week:

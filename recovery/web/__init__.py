@@ -17,14 +17,22 @@ this order, before any view runs (`_guard`):
    hidden field and scripts in the X-CSRFToken header.
 A refused request's body is never read: `serve` closes the connection
 instead (see `_Gateway`). Pages carry a Content-Security-Policy that allows
-nothing but this server's own scripts, styles and images.
+nothing but this server's own scripts, styles and images. Beyond 127.0.0.1
+`serve` speaks HTTPS with a certificate from this machine's own authority
+(`recovery.tls`, `recovery.web.phone`), so a phone's page is a secure context.
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
+import re
 import secrets
 import signal
+import socket
+import ssl
+import sys
+import threading
 from collections.abc import Callable
 from datetime import datetime, timedelta
 from importlib import resources
@@ -32,14 +40,17 @@ from pathlib import Path
 from types import FrameType
 from typing import Any
 
+from cheroot import errors as cheroot_errors
 from cheroot import server as cheroot_server
 from cheroot import wsgi as cheroot_wsgi
+from cheroot.ssl.builtin import BuiltinSSLAdapter
 from flask import Flask, Response, current_app, g, jsonify, request
 from flask.typing import ResponseReturnValue
 from flask_wtf.csrf import CSRFProtect
 from markupsafe import escape
 from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException
+from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter
 
 from recovery import access
@@ -53,7 +64,12 @@ from recovery.upkeep import fill_heart_times
 TEMPLATES = Path(str(resources.files("recovery.web.templates")))
 CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self'; connect-src 'self'; "
-    "font-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'"
+    "font-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'; "
+    # The timer's keep-awake fallback (NoSleep.js, where the Wake Lock API is missing) plays a silent video
+    # that it carries inline as a data: URI.
+    "media-src 'self' data:; "
+    # The installable app: its service worker (static/sw.js, served at /sw.js) and manifest (recovery.web.pwa).
+    "worker-src 'self'; manifest-src 'self'"
 )
 #: The largest request body the dashboard accepts (an upload: an export archive of many years can be large;
 #: single files are checked again by the parser). Flask's MAX_CONTENT_LENGTH and cheroot's
@@ -94,7 +110,11 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     too: `serve` sets it beyond loopback), CLOCK (a callable giving an aware
     UTC datetime; tests pin it), TIMER_SPEED_ALLOWED (tests only, or the
     RECOVERY_TIMER_SPEED_ALLOWED=1 environment: lets `?speed=N` run the
-    guided timer N times faster).
+    guided timer N times faster), TLS_CERTIFICATES (`recovery.tls.Certificates`
+    when `serve` speaks HTTPS itself; the session cookie is then Secure),
+    PHONE_ADDRESSES (what a phone can open, set by `serve`) and BEHIND_PROXY
+    (the runner's own TLS proxy in front: X-Forwarded-Proto/Host/For are
+    believed, from one proxy).
     """
     app = Flask(__name__, template_folder=str(TEMPLATES), static_folder="static")
     app.config.update(
@@ -112,8 +132,20 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         WTF_CSRF_TIME_LIMIT=None,  # the token lives as long as the session: a timer left open for an hour still saves
         WTF_CSRF_CHECK_DEFAULT=False,  # checked in `_guard`, after the sign-in: a stranger's body is never parsed
         SEND_FILE_MAX_AGE_DEFAULT=3600,
+        TLS_CERTIFICATES=None,
+        PHONE_ADDRESSES=(),
+        BEHIND_PROXY=False,
+        # Flask-WTF's HTTPS-only Referer check would refuse every form: our pages send no Referer
+        # (Referrer-Policy: no-referrer). The token and the SameSite cookie still guard every change.
+        WTF_CSRF_SSL_STRICT=False,
     )
     app.config.update(config or {})
+    if app.config["TLS_CERTIFICATES"] is not None:
+        # No HSTS header, though: the certificate comes from this machine's own authority, and a browser
+        # pinned to HTTPS for this address would lock the runner out the day they serve without it.
+        app.config["SESSION_COOKIE_SECURE"] = True
+    if app.config["BEHIND_PROXY"]:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1)  # type: ignore[method-assign]
     coach_data()  # the coach's files are checked now: a mistake in one stops start-up, naming its file and line
     store = Store(app.config["DATABASE_URL"] or default_database_url())
     fill_heart_times(store)
@@ -126,11 +158,11 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.url_map.converters["row_id"] = RunIdConverter  # any stored row's id (a routine session's): the same bounds
     csrf.init_app(app)
 
-    from recovery.web import auth, filters, history, imports, runs, settings, today
+    from recovery.web import auth, filters, history, imports, nudges, phone, pwa, runs, settings, today
 
     filters.register(app)
     app.before_request(_guard)
-    for module in (auth, today, history, runs, imports, settings):
+    for module in (auth, today, history, runs, imports, settings, pwa, phone, nudges):
         app.register_blueprint(module.bp)
     app.register_error_handler(HTTPException, _error)
     app.after_request(_security_headers)
@@ -223,8 +255,22 @@ def _security_headers(response: Response) -> Response:
 # -- the server -------------------------------------------------------------------
 
 
-def serve(app: Flask, host: str, port: int, *, started: Callable[[str, int], None]) -> None:
+def serve(
+    app: Flask,
+    host: str,
+    port: int,
+    *,
+    started: Callable[[str, int], None],
+    tls_pem: Path | None = None,
+    renew_tls: Callable[[], Path | None] | None = None,
+) -> None:
     """Serve `app` with cheroot until Ctrl-C or SIGTERM; `started(host, port)` once it listens.
+
+    With `tls_pem` (a key and its certificate in one PEM file, `recovery.tls`)
+    it speaks HTTPS only; a plain-HTTP request is sent on to the https://
+    address. `renew_tls` is then asked every TLS_RECHECK_S for a new PEM file
+    (None: keep the one served), so a certificate nearing its end, or one that
+    no longer names a new address, is replaced without a restart.
 
     cheroot hands the request body to the app as a stream (waitress buffered
     every body in full, to temporary files, before the app could refuse it),
@@ -234,6 +280,13 @@ def serve(app: Flask, host: str, port: int, *, started: Callable[[str, int], Non
     server.max_request_body_size = MAX_UPLOAD_BYTES
     server.gateway = _Gateway
     server.ConnectionClass = _Connection
+    renewer = None
+    if tls_pem is not None:
+        adapter = _TlsAdapter(str(tls_pem), str(tls_pem))
+        server.ssl_adapter = adapter
+        if renew_tls is not None:
+            recheck_s = float(os.environ.get("RECOVERY_TLS_RECHECK_S") or TLS_RECHECK_S)  # tests shorten it
+            renewer = _Renewer(adapter, renew_tls, recheck_s)
 
     def stop(signum: int, frame: FrameType | None) -> None:
         raise KeyboardInterrupt
@@ -243,10 +296,14 @@ def serve(app: Flask, host: str, port: int, *, started: Callable[[str, int], Non
         server.prepare()
         bound_host, bound_port = server.bind_addr[:2]
         started(bound_host, bound_port)
+        if renewer is not None:
+            renewer.start()
         server.serve()
     except KeyboardInterrupt:
         pass
     finally:
+        if renewer is not None:
+            renewer.stopping.set()
         server.stop()
         signal.signal(signal.SIGTERM, previous)
 
@@ -286,3 +343,93 @@ class _Request(cheroot_server.HTTPRequest):
 
 class _Connection(cheroot_server.HTTPConnection):
     RequestHandlerClass = _Request
+
+
+#: cheroot does the TLS handshake in its one accepting thread: a client that connects and then says
+#: nothing holds every other client back this long, at most (a handshake on a home network takes milliseconds).
+TLS_HANDSHAKE_TIMEOUT_S = 3.0
+
+
+#: How often a running server asks whether its certificate needs replacing (its end, a new address).
+TLS_RECHECK_S = 6 * 3600
+
+
+class _Renewer(threading.Thread):
+    """Asks `renew` every `every_s` for a new certificate file, and serves it from the next handshake."""
+
+    def __init__(self, adapter: _TlsAdapter, renew: Callable[[], Path | None], every_s: float) -> None:
+        super().__init__(name="recovery-tls-renewer", daemon=True)
+        self.adapter, self.renew, self.every_s = adapter, renew, every_s
+        self.stopping = threading.Event()
+
+    def run(self) -> None:
+        while not self.stopping.wait(self.every_s):
+            renewed = self.renew()  # the caller says what went wrong in a sentence and returns None
+            if renewed is None:
+                continue
+            try:
+                self.adapter.serve_certificate(renewed)
+            except (OSError, ssl.SSLError) as exc:
+                print(f"The new certificate {renewed} cannot be loaded ({exc}): the previous one is still served.",
+                      file=sys.stderr, flush=True)  # fmt: skip
+
+
+#: The first byte of every TLS connection (a handshake record); anything else on the HTTPS port is plain HTTP.
+_TLS_HANDSHAKE_RECORD = b"\x16"
+_PLAIN_HEAD_LIMIT = 8192
+_SAFE_HOST = re.compile(r"[A-Za-z0-9.\-]+(:[0-9]{1,5})?|\[[0-9A-Fa-f:.]+\](:[0-9]{1,5})?")
+_SAFE_TARGET = re.compile(r"/[\x21-\x7e]*")
+
+
+class _TlsAdapter(BuiltinSSLAdapter):
+    """cheroot's TLS from the standard `ssl` module, with a short wait for a client's handshake.
+
+    Someone typing the address without https:// is sent to the https://
+    one: cheroot tries to answer such a request, but the `ssl` module has
+    already taken the socket over, so the browser saw only a reset connection.
+    """
+
+    def wrap(self, sock: Any) -> Any:
+        sock.settimeout(TLS_HANDSHAKE_TIMEOUT_S)
+        try:
+            first = sock.recv(1, socket.MSG_PEEK)
+        except OSError as exc:
+            raise cheroot_errors.FatalSSLAlert(f"no TLS handshake within {TLS_HANDSHAKE_TIMEOUT_S:g} s") from exc
+        if first and first != _TLS_HANDSHAKE_RECORD:
+            _send_to_https(sock)
+            raise cheroot_errors.FatalSSLAlert("a plain-HTTP request on the HTTPS port, sent to https://")
+        return super().wrap(sock)  # cheroot puts its own timeout back on the wrapped socket
+
+    def serve_certificate(self, pem: Path) -> None:
+        """Serve this key and certificate from the next handshake on (a new context, swapped in whole)."""
+        context = ssl.create_default_context(purpose=ssl.Purpose.CLIENT_AUTH)
+        context.load_cert_chain(str(pem), str(pem))
+        self.context = context
+
+
+def _send_to_https(sock: socket.socket) -> None:
+    """Answer a plain-HTTP request with a redirect to the same address over https://, then close."""
+    head = b""
+    with contextlib.suppress(OSError):
+        while b"\r\n\r\n" not in head and len(head) < _PLAIN_HEAD_LIMIT:
+            chunk = sock.recv(_PLAIN_HEAD_LIMIT - len(head))
+            if not chunk:
+                break
+            head += chunk
+    lines = head.split(b"\r\n\r\n", 1)[0].decode("latin-1").split("\r\n")
+    parts = lines[0].split(" ")
+    target = parts[1] if len(parts) == 3 and _SAFE_TARGET.fullmatch(parts[1]) else "/"
+    host = next((line.split(":", 1)[1].strip() for line in lines[1:] if line.lower().startswith("host:")), "")
+    if _SAFE_HOST.fullmatch(host):
+        location = f"https://{host}{target}"
+        sentence = f"This dashboard speaks HTTPS only: open {location}\n"
+        answer = f"HTTP/1.1 307 Temporary Redirect\r\nLocation: {location}\r\n"
+    else:
+        sentence = "This dashboard speaks HTTPS only: open its address with https:// in front.\n"
+        answer = "HTTP/1.1 400 Bad Request\r\n"
+    answer += f"Content-Type: text/plain; charset=utf-8\r\nContent-Length: {len(sentence)}\r\n"
+    answer += f"Connection: close\r\n\r\n{sentence}"
+    with contextlib.suppress(OSError):
+        sock.sendall(answer.encode("latin-1"))
+        sock.shutdown(socket.SHUT_WR)
+    sock.close()

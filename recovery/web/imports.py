@@ -12,15 +12,21 @@ from werkzeug.datastructures import FileStorage
 from werkzeug.utils import secure_filename
 from werkzeug.wrappers import Response
 
+from recovery import nudges
+from recovery.importlog import LogPage, log_page, reader_of
 from recovery.ingest import FileOutcome, ingest_inputs
 from recovery.inputs import InputFile, iter_upload
 from recovery.isolation import ParsePool
 from recovery.summary import summary_line
 from recovery.watchers.folders import FolderRefused, unwatch_folder, watch_folder
-from recovery.web import get_store, now
+from recovery.web import MAX_RUN_ID, get_store, now
+from recovery.web.filters import distance
 
 bp = Blueprint("imports", __name__)
-LOG_ROWS = 100
+#: Lines of the import log per page (a line is one entry, or a run of the same repetitive outcome).
+LOG_LINES = 50
+#: New runs an upload's answer links to; a whole export's others are in the runs list.
+LINKED_RUNS = 10
 OUTCOME_WORDS = {
     "imported": "Imported",
     "duplicate": "Already stored",
@@ -35,9 +41,45 @@ OUTCOME_WORDS = {
 def index() -> str:
     store = get_store()
     folders = [(path, Path(path).is_dir()) for path in store.folders()]
-    return render_template(
-        "imports.html", log=store.import_log(limit=LOG_ROWS), folders=folders, outcome_words=OUTCOME_WORDS
-    )
+    return render_template("imports.html", log=_log_page(), folders=folders, outcome_words=OUTCOME_WORDS)
+
+
+@bp.get("/imports/log")
+def log_section() -> str:
+    """The import log's section alone (`_import_log.html`), for the upload script to refresh without a reload."""
+    return render_template("_import_log.html", log=_log_page(), outcome_words=OUTCOME_WORDS)
+
+
+def _entry_id(name: str) -> int | None:
+    """?before= or ?after= as an entry id; anything else (a typo, a huge number) is the newest page."""
+    value = request.args.get(name, type=int)
+    return value if value is not None and 0 < value <= MAX_RUN_ID else None
+
+
+def _log_page() -> LogPage:
+    return log_page(reader_of(get_store()), lines=LOG_LINES, before=_entry_id("before"), after=_entry_id("after"))
+
+
+def _run_links(outcomes: list[FileOutcome]) -> list[dict[str, str | int]]:
+    """Where to go next for each new run an upload stored: its page, and its cool-down when it is a run."""
+    links: list[dict[str, str | int]] = []
+    store = get_store()
+    for run_id in [i for o in outcomes if o.outcome == "imported" for i in o.run_ids][:LINKED_RUNS]:
+        stored = store.run(run_id)
+        if stored is None:
+            continue
+        run = stored.run
+        what = "run" if run.is_run else run.sport.replace("_", " ")
+        link: dict[str, str | int] = {
+            "run_id": run_id,
+            "href": url_for("runs.detail", run_id=run_id),
+            "text": f"View your {distance(run.distance_m, 1)} {what}" if run.distance_m else f"View your {what}",
+        }
+        if run.is_run:
+            link["cooldown_href"] = url_for("today.timer", run_id=run_id)
+            link["cooldown_text"] = "Open the cool-down"
+        links.append(link)
+    return links
 
 
 def _wants_json() -> bool:
@@ -73,8 +115,9 @@ def upload() -> Response | tuple[Response, int]:
     )
     counts = Counter(o.outcome for o in outcomes)
     summary = summary_line(counts)
+    nudges.after_import_soon(get_store(), outcomes, now=now())  # queued now, sent in the background
     if _wants_json():
-        return jsonify(summary=summary, files=[o.to_json() for o in outcomes]), 200
+        return jsonify(summary=summary, files=[o.to_json() for o in outcomes], runs=_run_links(outcomes)), 200
     for o in outcomes:
         flash(o.message, "error" if o.outcome == "rejected" else "ok")
     flash(summary, "ok")

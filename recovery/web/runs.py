@@ -13,6 +13,9 @@ from recovery.web.filters import local
 bp = Blueprint("runs", __name__)
 #: No list has more pages: a bigger ?page= is a typo, and must not reach the database as an OFFSET it cannot hold.
 MAX_PAGE = 1_000_000
+#: A run's charts are drawn this wide (and 200 high) so the whole run fits a phone's width with labels still
+#: readable; on a wide screen they sit two to a row.
+RUN_CHART_WIDTH = 360
 
 
 @bp.get("/runs")
@@ -41,7 +44,7 @@ def detail(run_id: int) -> str:
     )
     figures = {
         title: Markup(charts.line_chart(series[kind].t, series[kind].values, title=title, x_format=duration,
-                                        y_format=y_format, invert_y=invert, kind=kind))
+                                        y_format=y_format, invert_y=invert, kind=kind, width=RUN_CHART_WIDTH))
         for kind, title, y_format, invert in wanted
         if series[kind]
     }  # fmt: skip

@@ -10,6 +10,7 @@ from flask.typing import ResponseReturnValue
 from recovery import settings
 from recovery.access import has_password
 from recovery.web import gathered, get_store, wants_json
+from recovery.web.phone import phone_setup
 
 bp = Blueprint("settings", __name__)
 
@@ -27,6 +28,7 @@ def index() -> ResponseReturnValue:
         zones=sorted(settings.time_zones()),
         folders=[(path, Path(path).is_dir()) for path in store.folders()],
         has_password=has_password(store),
+        phone=phone_setup(),
     )
 
 
@@ -39,7 +41,7 @@ def save() -> ResponseReturnValue:
             return jsonify(error="Send the settings as a JSON object of names and values."), 400
         changes = {str(k): None if v is None else str(v) for k, v in body.items()}
     else:
-        changes = {name: request.form.get(name, "") for name in settings.NAMES}
+        changes = {name: request.form.get(name, "") for name in settings.NAMES if name not in settings.NUDGE_NAMES}
     rows, problems = settings.validate(changes)
     if problems:
         if request.is_json:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from flask import Blueprint, abort, current_app, flash, jsonify, redirect, render_template, request, url_for
@@ -12,16 +12,37 @@ from werkzeug.wrappers import Response
 
 from recovery import dashboard
 from recovery.coach.discomfort import EASIER_WORDS, check_clearance, check_log, latest_easier
-from recovery.coach.routine import SECONDS_PER_REP, Routine
-from recovery.coaching import coach_data, cooldown_for, latest_stored, referral, streak, strength_for, warmup_for
-from recovery.history import MOST_ITEMS, RoutineSession, SessionInputError, feedback_said, parse_feedback, parse_items
+from recovery.coach.routine import Routine
+from recovery.coach.timer import timer_plan
+from recovery.coaching import (
+    coach_data,
+    cooldown_for,
+    latest_stored,
+    referral,
+    streak,
+    strength_for,
+    strength_week,
+    warmup_for,
+)
+from recovery.history import (
+    MOST_ITEMS,
+    RoutineSession,
+    SessionInputError,
+    done_said,
+    feedback_said,
+    parse_feedback,
+    parse_items,
+)
 from recovery.web import NO_SUCH_RUN, gathered, get_store, now
 
 bp = Blueprint("today", __name__)
 
-GET_READY_S = 5
 #: The longest a routine can take: a longer report is a mistake (or a tab left open), not a workout.
 LONGEST_SESSION = timedelta(hours=2)
+#: How late a routine's record may arrive (kept on a phone that was offline) and still be taken with its own time.
+LATE_RECORD = timedelta(days=2)
+#: How far ahead of this server's clock a phone's clock may be.
+CLOCK_SKEW = timedelta(minutes=5)
 WHEN_WORDS = {"before": "Before a run", "after": "After a run", "next-morning": "The next morning"}
 WHERE_WORDS = {"central": "In the middle", "one-side": "On one side", "into-leg": "Spreading into a leg"}
 NO_SUCH_SESSION = "There is no such routine session stored: it may have been removed, or the link is wrong."
@@ -97,8 +118,8 @@ def _timer_page(routine: Routine | None, phase_title: str, done_url: str, back_u
     if current_app.config["TIMER_SPEED_ALLOWED"]:
         asked = request.args.get("speed", 1.0, type=float)
         speed = max(1.0, min(1000.0, asked)) if math.isfinite(asked) else 1.0
-    plan: dict[str, Any] = routine.to_json()
-    plan.update(get_ready_s=GET_READY_S, seconds_per_rep=SECONDS_PER_REP, speed=speed, done_url=done_url)
+    plan = timer_plan(routine)
+    plan.update(speed=speed, done_url=done_url)
     for item in plan["items"]:
         item["figure"] = url_for("static", filename=f"figures/{item['id']}.svg")
     word = "exercise" if routine.phase == "strength" else "stretch"
@@ -129,8 +150,10 @@ def _record(run_id: int | None, phase: str) -> tuple[Response, int]:
     """Save what the timer did, the moment it stops; the end screen's feedback comes later (`session_feedback`).
 
     The timer sends {"items_planned", "items_done", "seconds_done", "completed",
-    "items": [{"id", "variant"}] as offered}; the answer is {"counts", "message",
-    "streak", "session" (`RoutineSession.to_json`), "feedback_url"}.
+    "items": [{"id", "variant"}] as offered, and "finished_at" (ISO 8601, optional:
+    a record kept while the phone was offline arrives late, and says when it
+    ended)}; the answer is {"counts", "message", "follow" (the phase's streak or
+    week), "streak", "session" (`RoutineSession.to_json`), "feedback_url"}.
     """
     data = request.get_json(silent=True)
     if not isinstance(data, dict):
@@ -150,20 +173,40 @@ def _record(run_id: int | None, phase: str) -> tuple[Response, int]:
         return jsonify(error=str(exc)), 400
     if items and len(items) != planned:
         return jsonify(error="The timer sent figures that do not add up; nothing was saved."), 400
-    finished = now()
+    finished = _finished_at(data.get("finished_at"))
+    if finished is None:
+        return jsonify(error="The timer sent a time the routine could not have ended at; nothing was saved."), 400
     session = RoutineSession(run_id, phase, finished - timedelta(seconds=seconds), finished, planned, done, seconds,
                              completed, items)  # fmt: skip
     session = dataclasses.replace(session, id=dashboard.record_session(get_store(), session))
     done_streak = streak(gathered(), finished)  # gathered after the write
-    if session.counts:
-        message = f"Well done: {done} of {planned} stretches recorded."
-    elif done:
-        message = f"{done} of {planned} recorded. Do at least half for it to count toward your streak."
-    else:
-        message = "Nothing was done, so nothing counts yet."
+    message, follow = done_said(
+        session,
+        streak=done_streak if phase == "cooldown" else None,
+        strength_week=strength_week(gathered(), finished) if phase == "strength" else None,
+    )
     feedback_url = url_for("today.session_feedback", session_id=session.id)
-    return jsonify(counts=session.counts, message=message, streak=done_streak.to_json(), session=session.to_json(),
-                   feedback_url=feedback_url), 201  # fmt: skip
+    return jsonify(counts=session.counts, message=message, follow=follow, streak=done_streak.to_json(),
+                   session=session.to_json(), feedback_url=feedback_url), 201  # fmt: skip
+
+
+def _finished_at(sent: Any) -> datetime | None:
+    """When the routine ended: now, or the time a late (offline) record gives, if it is in the last two days."""
+    moment = now()
+    if sent is None:
+        return moment
+    if not isinstance(sent, str) or len(sent) > 40:
+        return None
+    try:
+        finished = datetime.fromisoformat(sent.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    if finished.tzinfo is None:
+        return None
+    finished = finished.astimezone(UTC)
+    if not moment - LATE_RECORD <= finished <= moment + CLOCK_SKEW:
+        return None
+    return min(finished, moment)
 
 
 @bp.post("/timer/<run_id:run_id>/done")

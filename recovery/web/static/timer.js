@@ -36,24 +36,25 @@
   var plan = JSON.parse(planNode.textContent);
   if (!plan.items || !plan.items.length) { return; }
 
-  var SWITCH_S = 5;   // to change sides, or to rest between repeated holds (a plank's 3 x 30 s)
   var speed = plan.speed > 0 ? plan.speed : 1;
   var $ = function (id) { return document.getElementById(id); };
   var intro = document.querySelector(".timer-intro");
   var running = document.querySelector(".timer-run");
   var done = document.querySelector(".timer-done");
+  var RING = 2 * Math.PI * 54;   // the progress ring's circumference (its circle has r=54)
 
   // The routine as a list of segments: get ready, hold (or reps), switch sides, hold;
-  // an exercise of repeated holds (hold_s and reps) rests between them.
+  // an exercise of repeated holds rests between them. The get-ready time of each item
+  // comes from the plan (longer between the floor and standing: recovery/coach/timer.py).
   var segments = [];
   plan.items.forEach(function (item, index) {
     var work = item.hold_s ? item.hold_s : (item.reps || 10) * plan.seconds_per_rep;
     var holds = item.hold_s && item.reps ? item.reps : 1;
-    segments.push({ item: index, kind: "ready", seconds: plan.get_ready_s });
+    segments.push({ item: index, kind: "ready", seconds: item.get_ready_s });
     for (var hold = 1; hold <= holds; hold++) {
-      if (hold > 1) { segments.push({ item: index, kind: "rest", seconds: SWITCH_S, hold: hold, holds: holds }); }
+      if (hold > 1) { segments.push({ item: index, kind: "rest", seconds: plan.rest_s, hold: hold, holds: holds }); }
       for (var side = 1; side <= item.sides; side++) {
-        if (side > 1) { segments.push({ item: index, kind: "switch", seconds: SWITCH_S }); }
+        if (side > 1) { segments.push({ item: index, kind: "switch", seconds: plan.switch_s, side: side }); }
         var last = hold === holds && side === item.sides;
         segments.push({ item: index, kind: "work", seconds: work, side: side, hold: hold, holds: holds, last: last });
       }
@@ -67,8 +68,8 @@
   var ticker = null;
   var finishedItems = {};   // item index -> true when its last hold ran to the end
   var workSeconds = 0;      // routine seconds of holds done
-  var wakeLock = null;
   var audio = null;
+  var heard = {};           // what the current segment has already said or sounded, so nothing repeats
 
   function setState(value) {
     state = value;
@@ -76,7 +77,7 @@
   }
   setState("intro");
 
-  // -- sounds: three distinct short signals -------------------------------
+  // -- sounds: short, distinct signals (Web Audio) -----------------------------
   function beep(notes) {
     if (!$("sound").checked) { return; }
     try {
@@ -95,39 +96,72 @@
         osc.stop(t + note[1] + 0.05);
         t += note[1] + 0.05;
       });
-    } catch (e) { /* no audio here: the screen still says it */ }
+    } catch (e) { /* no audio here: the screen and the voice still say it */ }
   }
   var SOUNDS = {
-    start: [[660, 0.12], [880, 0.18]],
-    switch: [[520, 0.12], [520, 0.12]],
+    count: [[440, 0.09]],                     // each of 3, 2, 1
+    start: [[660, 0.12], [880, 0.2]],         // the hold begins
+    holdEnd: [[784, 0.16], [523, 0.34]],      // the hold is over: falling, so it is told apart from the start
+    rep: [[330, 0.05]],                       // each rep of a counted move
     end: [[880, 0.2], [660, 0.2], [440, 0.45]]
   };
 
-  // -- spoken cues ----------------------------------------------------------
-  function say(text) {
+  // -- spoken cues: numbers and units said in full ("30 seconds") ---------------
+  // `interrupting` cuts off what is being said (a new instruction); a count is queued behind it.
+  function say(text, interrupting) {
     if (!$("speak").checked || !("speechSynthesis" in window)) { return; }
-    window.speechSynthesis.cancel();
-    var utterance = new SpeechSynthesisUtterance(text);
-    utterance.rate = 1;
-    window.speechSynthesis.speak(utterance);
+    try {
+      if (interrupting !== false) { window.speechSynthesis.cancel(); }
+      var utterance = new SpeechSynthesisUtterance(text);
+      utterance.rate = 1;
+      window.speechSynthesis.speak(utterance);
+    } catch (e) { /* no voice here: the screen still says it */ }
   }
 
-  // -- keep the screen on ---------------------------------------------------
+  // -- keep the screen on: the Wake Lock API, else NoSleep.js's silent video, else a note ----
+  var wakeLock = null;
+  var noSleep = null;
+  function awake(how) {
+    document.body.dataset.awake = how;
+    $("awake-note").hidden = how !== "none";
+  }
+  function videoFallback() {
+    // Constructed only where the Wake Lock API is missing, so NoSleep.js takes its video path.
+    if (typeof window.NoSleep !== "function" || "wakeLock" in navigator) { awake("none"); return; }
+    try {
+      noSleep = noSleep || new window.NoSleep();
+      noSleep.enable().then(function () {
+        if (state === "running") { awake("video"); } else { noSleep.disable(); }
+      }, function () { awake("none"); });
+    } catch (e) { awake("none"); }
+  }
   function keepAwake() {
-    if (!("wakeLock" in navigator) || wakeLock) { return; }
+    if (wakeLock) { return; }
+    if (!("wakeLock" in navigator)) { videoFallback(); return; }
     navigator.wakeLock.request("screen").then(function (lock) {
+      if (state !== "running") { lock.release(); return; }
       wakeLock = lock;
-      lock.addEventListener("release", function () { wakeLock = null; });
-    }).catch(function () { /* not allowed here (battery saver, no HTTPS): the timer still runs */ });
+      awake("wake-lock");
+      lock.addEventListener("release", function () {
+        wakeLock = null;
+        if (state === "running" && document.visibilityState === "visible") { keepAwake(); }
+      });
+    }, function () { awake("none"); });  // refused (battery saver, a page not in front)
   }
   function letSleep() {
-    if (wakeLock) { wakeLock.release(); wakeLock = null; }
+    if (wakeLock) { var lock = wakeLock; wakeLock = null; lock.release(); }
+    if (noSleep && noSleep.isEnabled) { noSleep.disable(); }
+    if (document.body.dataset.awake) { awake("released"); }
   }
   document.addEventListener("visibilitychange", function () {
-    if (document.visibilityState === "visible" && (state === "running" || state === "paused")) { keepAwake(); }
+    if (document.visibilityState === "visible" && state === "running") { keepAwake(); }
   });
 
   // -- showing a segment ----------------------------------------------------
+  function stepsOf(seg, item) {
+    var second = (seg.kind === "work" || seg.kind === "switch") && seg.side === 2;
+    return second && item.second_side_steps && item.second_side_steps.length ? item.second_side_steps : item.steps;
+  }
   // Which side, and which of several holds: "First side", "Hold 2 of 3, second side".
   function whereAt(seg, item) {
     if (seg.kind === "switch") { return "Now the other side"; }
@@ -138,6 +172,15 @@
     }
     return side;
   }
+  function doseShown(item) { return item.sides === 2 ? item.dose + " each side" : item.dose; }
+  function fill(list, lines) {
+    list.textContent = "";
+    lines.forEach(function (text) {
+      var li = document.createElement("li");
+      li.textContent = text;
+      list.appendChild(li);
+    });
+  }
 
   function show() {
     var seg = segments[current];
@@ -146,33 +189,30 @@
     $("figure").src = item.figure;
     $("figure").alt = item.name;
     $("name").textContent = item.name;
-    $("step-count").textContent = "Stretch " + (seg.item + 1) + " of " + plan.items.length;
+    $("dose").textContent = doseShown(item);
+    $("step-count").textContent = plan.step_word + " " + (seg.item + 1) + " of " + plan.items.length;
     $("progress").value = Math.round(100 * current / segments.length);
     var phase = { ready: "Get ready", "switch": "Switch sides", rest: "Rest, then again", work: item.hold_s ? "Hold" : "Move" }[seg.kind];
     $("phase").textContent = phase;
     document.body.dataset.phase = seg.kind;
+    document.body.dataset.side = seg.side || 1;
     $("side").textContent = whereAt(seg, item);
-    var steps = $("steps");
-    steps.textContent = "";
-    item.steps.forEach(function (text) {
-      var li = document.createElement("li");
-      li.textContent = text;
-      steps.appendChild(li);
-    });
+    fill($("steps"), stepsOf(seg, item));
+    fill($("cues"), item.cues || []);
+    $("cues").hidden = seg.kind !== "work" || !(item.cues && item.cues.length);
+    $("rep").hidden = !(seg.kind === "work" && !item.hold_s);
     $("next").textContent = nextItem ? "Next: " + nextItem.name : "Last one";
+    heard = {};
     if (seg.kind === "ready") {
       say("Get ready: " + item.name + ", " + spokenDose(item) + ".");
     } else if (seg.kind === "switch") {
-      beep(SOUNDS["switch"]);
       say("Switch sides.");
     } else if (seg.kind === "rest") {
-      beep(SOUNDS["switch"]);
       say("Rest, then hold again.");
-    } else if (seg.side === 1 && seg.hold === 1) {
-      beep(SOUNDS.start);
-      say(nextItem ? "Start. Next comes " + nextItem.name + "." : "Start. This is the last one.");
     } else {
       beep(SOUNDS.start);
+      var first = seg.side === 1 && seg.hold === 1 && item.cues && item.cues.length ? " " + item.cues[0] : "";
+      say((item.hold_s ? "Hold." : "Go.") + first);
     }
   }
 
@@ -182,10 +222,46 @@
     return Math.max(0, seg.seconds - (performance.now() - segmentStart) * speed / 1000);
   }
 
+  // What is said and sounded as a segment runs down: 3-2-1 before each hold and side, the rep count,
+  // and "Next: ..." in the last seconds of a movement's last hold (not as it starts).
+  function cueAt(seg, remaining) {
+    var item = plan.items[seg.item];
+    if (seg.kind !== "work") {
+      for (var n = Math.min(plan.countdown_s, seg.seconds - 1); n >= 1; n--) {
+        if (remaining <= n && !heard["count" + n]) {
+          heard["count" + n] = true;
+          if (remaining > n - 1) { beep(SOUNDS.count); say(String(n), false); }  // a count already past is not said late
+        }
+      }
+      return;
+    }
+    var nextItem = plan.items[seg.item + 1];
+    var announceAt = Math.min(plan.announce_next_s, seg.seconds / 2);
+    var announcing = seg.last && nextItem && remaining <= announceAt;
+    if (announcing && !heard.next) {
+      heard.next = true;
+      say("Next: " + nextItem.name + ".");
+    }
+    if (!item.hold_s) {
+      var reps = item.reps || 10;
+      var rep = Math.min(reps, Math.floor((seg.seconds - remaining) / plan.seconds_per_rep) + 1);
+      $("rep").textContent = "Rep " + rep + " of " + reps;
+      if (rep > 1 && !heard["rep" + rep]) {
+        heard["rep" + rep] = true;
+        beep(SOUNDS.rep);
+        if (!announcing) { say(String(rep), false); }
+      }
+    }
+  }
+
   function tick() {
     var remaining = left();
+    var seg = segments[current];
     $("clock").textContent = String(Math.ceil(remaining));
-    if (state === "running" && remaining <= 0) { advance(true); }
+    $("ring").setAttribute("stroke-dashoffset", String(RING * (1 - remaining / seg.seconds)));
+    if (state !== "running") { return; }
+    cueAt(seg, remaining);
+    if (remaining <= 0) { advance(true); }
   }
 
   function begin(index) {
@@ -203,6 +279,7 @@
       if (seg.last) { finishedItems[seg.item] = true; }
     }
     if (current + 1 >= segments.length) { finish(true); return; }
+    if (naturally && seg.kind === "work") { beep(SOUNDS.holdEnd); }
     begin(current + 1);
   }
 
@@ -234,6 +311,7 @@
       $("pause").textContent = "Resume";
       $("phase").textContent = "Paused";
       $("clock").textContent = String(Math.ceil(pausedLeft));
+      if ("speechSynthesis" in window && $("speak").checked) { window.speechSynthesis.cancel(); }
       letSleep();
     } else if (state === "paused") {
       var seg = segments[current];
@@ -241,7 +319,8 @@
       pausedLeft = null;
       setState("running");
       $("pause").textContent = "Pause";
-      show();
+      $("phase").textContent = { ready: "Get ready", "switch": "Switch sides", rest: "Rest, then again",
+        work: plan.items[seg.item].hold_s ? "Hold" : "Move" }[seg.kind];
       keepAwake();
     }
   }
@@ -250,7 +329,7 @@
     intro.hidden = true;
     running.hidden = false;
     setState("running");
-    keepAwake();
+    keepAwake();   // in the tap's own turn: the video fallback may only start from a tap
     begin(0);
     ticker = window.setInterval(tick, speed > 1 ? 20 : 100);
     $("pause").focus();
@@ -268,25 +347,24 @@
     done.hidden = false;
     $("done-title").textContent = reachedEnd ? "Routine complete" : "Stopped early";
     $("done-message").textContent = "Saving…";
-    fetch(plan.done_url, {
-      method: "POST",
-      keepalive: true,      // saved even if the page is closed at once
-      headers: jsonHeaders(),
-      credentials: "same-origin",
-      body: JSON.stringify({
-        items_planned: plan.items.length,
-        items_done: itemsDone,
-        seconds_done: Math.round(workSeconds),
-        completed: reachedEnd,
-        items: plan.items.map(function (item) { return { id: item.id, variant: item.variant }; })
-      })
-    }).then(readReply).then(function (result) {
+    post(plan.done_url, {
+      items_planned: plan.items.length,
+      items_done: itemsDone,
+      seconds_done: Math.round(workSeconds),
+      completed: reachedEnd,
+      finished_at: new Date().toISOString(),   // a record kept offline says when it really ended
+      items: plan.items.map(function (item) { return { id: item.id, variant: item.variant }; })
+    }).then(function (result) {
+      if (result.queued) {
+        // Kept on the phone (offline.js): the answers below are kept behind it and go once it is saved.
+        keptId = result.id;
+        $("done-message").textContent = "Kept on this phone: it is saved as soon as the connection returns.";
+        setState("done");
+        if (unsent) { sendFeedback(); }
+        return;
+      }
       if (!result.ok) { throw new Error(result.body.error || "The server did not save it."); }
-      $("done-message").textContent = result.body.message;
-      var s = result.body.streak;
-      $("done-streak").textContent = "Cool-down streak: " + s.current + " run" + (s.current === 1 ? "" : "s") +
-        " in a row (best " + s.best + ").";
-      feedbackUrl = result.body.feedback_url;
+      saved(result.body);
       setState("done");
       if (unsent) { sendFeedback(); }  // tapped while the record was on its way
     }).catch(function (error) {
@@ -295,6 +373,35 @@
       setState("done");
     });
     $("done-title").focus();
+  }
+
+  function saved(body) {
+    $("done-message").textContent = body.message;
+    $("done-streak").textContent = body.follow || "";
+    feedbackUrl = body.feedback_url;
+  }
+  // The record kept offline has reached the server: say what it said, as if it had gone at once.
+  window.addEventListener("recovery-offline", function (event) {
+    var detail = event.detail || {};
+    if (keptId === null || detail.id !== keptId) { return; }
+    keptId = null;
+    if (detail.outcome === "sent" && detail.body) { saved(detail.body); }
+    else { $("done-message").textContent = "Not saved: " + ((detail.body && detail.body.error) || "the server refused it."); }
+  });
+
+  // A JSON POST: through the offline queue where the page has one (offline.js), so what was done
+  // while the network was down is sent when it returns; else a plain fetch.
+  function post(url, body) {
+    if (window.RecoveryOffline && window.RecoveryOffline.send) {
+      return window.RecoveryOffline.send(url, body, jsonHeaders());
+    }
+    return fetch(url, {
+      method: "POST",
+      keepalive: true,      // saved even if the page is closed at once
+      headers: jsonHeaders(),
+      credentials: "same-origin",
+      body: JSON.stringify(body)
+    }).then(readReply);
   }
 
   function jsonHeaders() {
@@ -309,6 +416,7 @@
   // Each tap sends the whole answer so far; the session itself was saved when the timer stopped.
   var feedback = { back_after: null, disagreed: [] };
   var feedbackUrl = null;   // once the session is saved
+  var keptId = null;        // the offline queue's id of the record, while it waits for the network
   var sending = false;      // one request at a time, so the last tap is the one that stays
   var unsent = false;       // a tap not yet sent
 
@@ -319,17 +427,18 @@
 
   function sendFeedback() {
     unsent = true;
-    if (!feedbackUrl || sending) { return; }
+    if ((!feedbackUrl && keptId === null) || sending) { return; }
     unsent = false;
     sending = true;
     feedbackSaid("Saving…", "saving");
-    fetch(feedbackUrl, {
-      method: "POST",
-      keepalive: true,      // still sent if the page is closed straight after the tap
-      headers: jsonHeaders(),
-      credentials: "same-origin",
-      body: JSON.stringify(feedback)
-    }).then(readReply).then(function (result) {
+    var sent = feedbackUrl ? post(feedbackUrl, feedback)
+      : window.RecoveryOffline.sendAfter(keptId, "feedback_url", feedback, jsonHeaders());
+    sent.then(function (result) {
+      if (result.queued) {
+        sending = false;
+        feedbackSaid("Kept on this phone: it is sent when the connection returns.", "queued");
+        return;
+      }
       if (!result.ok) { throw new Error(result.body.error || "The server did not save it."); }
       sending = false;
       if (unsent) { sendFeedback(); return; }

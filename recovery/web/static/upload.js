@@ -7,12 +7,55 @@
   var progress = document.getElementById("upload-progress");
   var status = document.getElementById("upload-status");
   var results = document.getElementById("upload-results");
+  var runLinks = document.getElementById("upload-runs");
   var token = document.querySelector('meta[name="csrf-token"]').content;
 
   // The server's cap, when the page names it (data-max-bytes, from MAX_UPLOAD_BYTES); the server's own
   // answer says it too, so the cap is written down in one place only.
   var maxBytes = Number(zone.dataset.maxBytes) || 0;
   var tooLarge = zone.dataset.tooLarge || "That upload is larger than this server accepts.";
+
+  // Each new run's page, and its cool-down, one tap from the upload's answer.
+  function showRunLinks(runs) {
+    if (!runLinks) { return; }
+    runs.forEach(function (run) {
+      var li = document.createElement("li");
+      var view = document.createElement("a");
+      view.href = run.href;
+      view.textContent = run.text;
+      li.appendChild(view);
+      if (run.cooldown_href) {
+        var cooldown = document.createElement("a");
+        cooldown.href = run.cooldown_href;
+        cooldown.className = "button primary";
+        cooldown.textContent = run.cooldown_text;
+        li.appendChild(document.createTextNode(" "));
+        li.appendChild(cooldown);
+      }
+      runLinks.appendChild(li);
+    });
+  }
+
+  // The import log section, rendered by the server (/imports/log) the same way as on a reload.
+  function refreshLog() {
+    var section = document.getElementById("import-log-section");
+    var done = function () { document.body.dataset.uploaded = "yes"; };
+    if (!section || !window.fetch) { status.textContent += " Reload the page to see the import log."; done(); return; }
+    fetch(section.dataset.src || "/imports/log", { headers: { "Accept": "text/html" }, credentials: "same-origin" })
+      .then(function (reply) {
+        if (!reply.ok) { throw new Error(String(reply.status)); }
+        return reply.text();
+      })
+      .then(function (html) {
+        var fresh = new DOMParser().parseFromString(html, "text/html").getElementById("import-log-section");
+        if (fresh) { section.replaceWith(document.importNode(fresh, true)); }
+        done();
+      })
+      .catch(function () {
+        status.textContent += " The import log could not be refreshed: reload the page to see it.";
+        done();
+      });
+  }
 
   function send(files) {
     if (!files || !files.length) { status.textContent = "Choose a file first."; return; }
@@ -27,6 +70,7 @@
     progress.hidden = false;
     progress.value = 0;
     results.textContent = "";
+    if (runLinks) { runLinks.textContent = ""; }
     status.textContent = "Uploading…";
     zone.classList.add("busy");
     request.upload.addEventListener("progress", function (event) {
@@ -52,8 +96,8 @@
           li.textContent = file.message;
           results.appendChild(li);
         });
-        status.textContent += " The import log below is updated when you reload.";
-        document.body.dataset.uploaded = "yes";
+        showRunLinks(body.runs || []);
+        refreshLog();
       }
     });
     request.addEventListener("error", function () {
