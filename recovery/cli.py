@@ -6,8 +6,6 @@ read it. The CLI only parses arguments, calls the core and prints.
 
 from __future__ import annotations
 
-import gc
-import ipaddress
 import json
 import os
 import re
@@ -25,12 +23,7 @@ from recovery import __version__
 from recovery import settings as runner_settings
 from recovery.access import (
     ENV_ALLOWED_HOSTS,
-    ENV_PASSWORD,
-    allowed_names,
     clear_password,
-    env_password,
-    has_password,
-    names_from_env,
     password_problem,
     set_password,
 )
@@ -645,15 +638,6 @@ class Refused(click.ClickException):
     exit_code = 2
 
 
-def is_loopback(host: str) -> bool:
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host.strip("[]")).is_loopback
-    except ValueError:
-        return False
-
-
 @cli.command()
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on (others need a password).")
 @click.option("--port", default=8765, type=click.IntRange(0, 65535), show_default=True)
@@ -702,135 +686,17 @@ def serve(
     folder): install that authority on your phone once, as the settings page
     shows, and the phone's browser allows the screen wake lock and installing.
     """
-    import socket
+    from recovery.web import serving
 
-    from recovery import tls as certificates_tls
-    from recovery.watchers.service import FolderSync
-    from recovery.web import create_app
-    from recovery.web import serve as serve_app
-
-    local = is_loopback(host)
-    if behind_proxy and tls:
-        raise Refused(
-            "refusing --tls with --behind-proxy: your proxy speaks HTTPS to the browser, and this server plain HTTP "
-            "to your proxy."
-        )
-    use_tls = (not local if tls is None else tls) and not behind_proxy
-    from_env = env_password()
-    if from_env is not None and (problem := password_problem(from_env)):
-        raise Refused(f"refusing to start: {ENV_PASSWORD} is not usable, because {problem}.")
-    url = ctx.obj.get("db_url") or default_database_url()
+    plan = serving.ServePlan(host, port, watch, interval, allow_hosts, tls, behind_proxy)
     with _store(ctx) as store:
-        if not local and not has_password(store):
-            raise Refused(
-                f"refusing to listen on {host} without a password: anyone on your network could read your health "
-                "data. Set one with `recovery password set` (or RECOVERY_PASSWORD), or keep the default 127.0.0.1."
-            )
-        if behind_proxy and not has_password(store):
-            raise Refused(
-                "refusing to serve behind a proxy without a password: everyone your proxy lets in could read your "
-                "health data. Set one with `recovery password set` (or RECOVERY_PASSWORD)."
-            )
-    configured = [*allow_hosts, *names_from_env(os.environ.get(ENV_ALLOWED_HOSTS))]
-    machine = socket.gethostname()
-    names = allowed_names(configured, beyond_loopback=not local, machine=machine)
-
-    def certificates_now() -> certificates_tls.Certificates:
-        """The certificates for this machine's names and addresses as they are now (they change with the network)."""
-        wanted = certificates_tls.certificate_names(machine, certificates_tls.machine_addresses(machine), configured)
-        folder = certificates_tls.default_folder()
-        return certificates_tls.ensure_certificates(folder, wanted, utcnow(), machine=machine)
-
-    made = None
-    if use_tls:
-        try:
-            made = certificates_now()
-        except certificates_tls.TlsProblem as exc:
-            raise Refused(f"refusing to start with HTTPS: {exc}") from exc
-    app = create_app(
-        {
-            "DATABASE_URL": url,
-            # Behind a proxy every request comes from the proxy's machine, often this one: a password all the same.
-            "LOGIN_REQUIRED": not local or behind_proxy,
-            "ALLOWED_HOSTS": names,
-            "ALLOW_IP_HOSTS": not local,
-            "TLS_CERTIFICATES": made,
-            "BEHIND_PROXY": behind_proxy,
-        }
-    )
-    sync = None
-    if watch:
-        from recovery.web.imports import parse_pool
-
-        with app.app_context():  # one pool of parsing workers for the uploads and the watchers
-            pool = parse_pool()
-        sync = FolderSync(app.extensions["recovery.store"], clock=utcnow, interval_s=interval, parser=pool)
-        sync.start()
-    # Everything loaded so far (the app, the coach's data, the libraries) lives as long as the server:
-    # leaving it out of the garbage collector's full passes keeps them from stalling requests.
-    gc.collect()
-    gc.freeze()
-
-    scheme = "https" if made is not None else "http"
-    listening = {"port": port, "serial": made.server_serial if made is not None else 0}
-
-    def renew_tls() -> Path | None:
-        """The server certificate file when it is not the one served (renewed here, or by another start); else None."""
-        try:
-            fresh = certificates_now()
-        except certificates_tls.TlsProblem as exc:
-            click.echo(f"{exc} The current certificate is still served.", err=True)
-            return None
-        if fresh.server_serial == listening["serial"]:
-            return None
-        listening["serial"] = fresh.server_serial
-        app.config["TLS_CERTIFICATES"] = fresh
-        if not local:
-            app.config["PHONE_ADDRESSES"] = tuple(
-                certificates_tls.phone_addresses(host, listening["port"], fresh.names, scheme)
-            )
-        if fresh.reissued_because:
-            click.echo(f"A new server certificate, because {fresh.reissued_because}.", err=True)
-        return fresh.server_pem
-
-    def started(bound: str, bound_port: int) -> None:
-        listening["port"] = bound_port
-        shown = f"[{host}]" if ":" in host else host
-        click.echo(f"Recovery coach on {scheme}://{shown}:{bound_port}/  (Ctrl-C to stop)", err=True)
-        if behind_proxy:
-            click.echo("Behind your proxy: open the address it serves (its name given with --allow-host).", err=True)
-        if local or behind_proxy:
-            return
-        reachable = (
-            made.names
-            if made is not None
-            else certificates_tls.certificate_names(machine, certificates_tls.machine_addresses(machine), configured)
-        )
-        phone = certificates_tls.phone_addresses(host, bound_port, reachable, scheme)
-        app.config["PHONE_ADDRESSES"] = tuple(phone)
-        for address in phone[:3]:
-            click.echo(f"On your phone: {address}", err=True)
-        if made is not None:
-            if made.reissued_because:
-                click.echo(f"A new server certificate, because {made.reissued_because}.", err=True)
-            click.echo(f"Certificate authority {made.ca_certificate}, fingerprint (SHA-256):", err=True)
-            click.echo(f"  {made.ca_fingerprint}", err=True)
-            click.echo("Install it on your phone once: the settings page shows how.", err=True)
-        else:
-            click.echo("Plain HTTP: a phone's browser will not keep the screen awake or install the app.", err=True)
-
+        problem = serving.refusal(plan, store)
+    if problem is not None:
+        raise Refused(problem)
     try:
-        serve_app(
-            app,
-            host,
-            port,
-            started=started,
-            tls_pem=made.server_pem if made is not None else None,
-            renew_tls=renew_tls if made is not None else None,
-        )
-    finally:
-        if sync is not None:
-            sync.stop()
+        serving.run(plan, ctx.obj.get("db_url") or default_database_url(), say=lambda line: click.echo(line, err=True))
+    except serving.ServeRefused as exc:
+        raise Refused(str(exc)) from None
 
 
 @cli.group()

@@ -14,6 +14,7 @@ import sys
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -78,6 +79,27 @@ def gpx_run() -> Row:
 
 
 
+def start_serving(
+    command: list[str], env: dict[str, str], folder: Path, log: Path, healthz: Callable[[], Any]
+) -> subprocess.Popen[bytes]:
+    """Start `recovery serve` (its output in `log`) and wait until `healthz()` answers {"status": "ok"}."""
+    env = {k: v for k, v in env.items() if k != "RECOVERY_DATABASE_URL"}
+    with open(log, "wb") as out:
+        process = subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT, env=env, cwd=folder)
+    deadline = time.monotonic() + SERVER_START_TIMEOUT_S
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"recovery serve exited with {process.returncode}:\n{log.read_text()}")
+        try:
+            with healthz() as response:
+                if json.load(response) == {"status": "ok"}:
+                    return process
+        except (urllib.error.URLError, ConnectionError, TimeoutError, FileNotFoundError):
+            time.sleep(0.05)  # FileNotFoundError: an HTTPS server's authority, not written yet
+    stop_process(process)
+    raise RuntimeError(f"recovery serve did not answer /healthz within {SERVER_START_TIMEOUT_S} s")
+
+
 @dataclass
 class Server:
     """`recovery serve` on its own port and its own SQLite database."""
@@ -99,27 +121,10 @@ class Server:
         port = free_port()
         self.url = f"http://127.0.0.1:{port}"
         env = {**os.environ, "RECOVERY_TIMER_SPEED_ALLOWED": "1"}
-        env.pop("RECOVERY_DATABASE_URL", None)
-        with open(self.log, "wb") as log:
-            self.process = subprocess.Popen(
-                [str(self.command), "--db", self.db_url, "serve", "--port", str(port), "--no-watch"],
-                stdout=log,
-                stderr=subprocess.STDOUT,
-                env=env,
-                cwd=self.folder,
-            )
-        deadline = time.monotonic() + SERVER_START_TIMEOUT_S
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise RuntimeError(f"recovery serve exited with {self.process.returncode}:\n{self.log.read_text()}")
-            try:
-                with urllib.request.urlopen(self.url + "/healthz", timeout=1) as response:
-                    if json.load(response) == {"status": "ok"}:
-                        return self
-            except (urllib.error.URLError, ConnectionError, TimeoutError):
-                time.sleep(0.05)
-        self.stop()
-        raise RuntimeError(f"recovery serve did not answer /healthz within {SERVER_START_TIMEOUT_S} s")
+        command = [str(self.command), "--db", self.db_url, "serve", "--port", str(port), "--no-watch"]
+        self.process = start_serving(command, env, self.folder, self.log, lambda: urllib.request.urlopen(
+            self.url + "/healthz", timeout=1))  # fmt: skip
+        return self
 
     def stop(self) -> None:
         if self.process is not None:

@@ -12,11 +12,9 @@ from __future__ import annotations
 
 import base64
 import hashlib
-import json
 import os
 import ssl
 import subprocess
-import time
 import urllib.error
 import urllib.request
 import urllib.response
@@ -27,7 +25,7 @@ from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 
 from recovery import tls
-from tests.browser import RECOVERY, SERVER_START_TIMEOUT_S
+from tests.browser import RECOVERY, start_serving
 from tests.conftest import free_port, stop_process
 
 PASSWORD = "a long enough password"
@@ -118,24 +116,10 @@ class HttpsServer:
         shown = f"[{self.address}]" if ":" in self.address else self.address
         self.url = f"{'https' if self.uses_tls else 'http'}://{shown}:{port}"
         env = {**os.environ, "RECOVERY_PASSWORD": PASSWORD, "RECOVERY_TLS_DIR": str(self.tls_folder), **self.env}
-        env.pop("RECOVERY_DATABASE_URL", None)
         command = [str(RECOVERY), "--db", self.db_url, "serve", "--host", self.host, "--port", str(port), "--no-watch"]
-        with open(self.log, "wb") as log:
-            self.process = subprocess.Popen(
-                [*command, *self.args], stdout=log, stderr=subprocess.STDOUT, env=env, cwd=self.folder
-            )
-        deadline = time.monotonic() + SERVER_START_TIMEOUT_S
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise RuntimeError(f"recovery serve exited with {self.process.returncode}:\n{self.log.read_text()}")
-            try:
-                with self.open("/healthz", timeout=1) as response:
-                    if json.load(response) == {"status": "ok"}:
-                        return self
-            except (urllib.error.URLError, ConnectionError, TimeoutError, FileNotFoundError):
-                time.sleep(0.05)
-        self.stop()
-        raise RuntimeError(f"recovery serve did not answer /healthz within {SERVER_START_TIMEOUT_S} s")
+        self.process = start_serving([*command, *self.args], env, self.folder, self.log,
+                                     lambda: self.open("/healthz", timeout=1))  # fmt: skip
+        return self
 
     def stop(self) -> None:
         if self.process is not None:
