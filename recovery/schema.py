@@ -40,6 +40,9 @@ runs = Table(
     # Naive datetimes, always UTC: both SQLite and PostgreSQL sort them the same.
     Column("start_time_utc", DateTime, nullable=True),
     Column("end_time_utc", DateTime, nullable=True),
+    # end_time_utc - start_time_utc in seconds (migration 0012): its index gives the longest span in one step,
+    # which bounds the duplicate check's search of the start-time index.
+    Column("span_s", Float, nullable=True),
     Column("start_time_local", DateTime, nullable=True),
     Column("utc_offset_s", Integer, nullable=True),
     Column("elapsed_s", Float, nullable=True),
@@ -67,6 +70,7 @@ runs = Table(
     # The order runs are listed in (migration 0006).
     Index("ix_runs_newest", func.coalesce(text("start_time_utc"), text("start_time_local")).desc(), text("id DESC")),
     Index("ix_runs_is_run_start", "is_run", "start_time_utc"),
+    Index("ix_runs_span_s", "span_s"),
 )
 
 # Each run's samples (migration 0007 moved them here out of runs).

@@ -13,7 +13,7 @@ import json
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from functools import lru_cache
 from typing import Any
 
@@ -736,7 +736,17 @@ class Writer:
             return []
         t = schema.runs
         start, end = _utc_naive(span[0]), _utc_naive(span[1])
-        query = _select_runs(True).where(t.c.start_time_utc <= end, t.c.end_time_utc >= start).order_by(t.c.id)
+        # The longest stored span bounds how long before this one an overlapping activity can have started:
+        # one step down the span index, then a short range of the start-time index, however long the history.
+        longest = self.conn.scalar(select(func.max(t.c.span_s)))
+        if longest is None:
+            return []
+        earliest = start - timedelta(seconds=longest)
+        query = (
+            _select_runs(True)
+            .where(t.c.start_time_utc >= earliest, t.c.start_time_utc <= end, t.c.end_time_utc >= start)
+            .order_by(t.c.id)
+        )
         return [_stored(r, True) for r in self.conn.execute(query)]
 
     def insert_run(self, run: Run, figures: RunFigures, *, now: datetime) -> int:
@@ -817,6 +827,7 @@ def run_to_row(run: Run, figures: RunFigures, *, now: datetime) -> dict[str, Any
         "sport_inferred": run.sport_inferred,
         "start_time_utc": _utc_naive(run.start_time_utc),
         "end_time_utc": _utc_naive(span[1]) if span else None,
+        "span_s": (span[1] - span[0]).total_seconds() if span else None,
         "start_time_local": run.start_time_local,
         "utc_offset_s": run.utc_offset_s,
         "elapsed_s": run.elapsed_s,
@@ -874,7 +885,9 @@ def _decode_strings(text: str) -> tuple[str, ...]:
 
 
 #: The columns a Run is made from (not the bookkeeping: end time, sample count, created and updated).
-_RUN_COLUMNS = [c for c in schema.runs.c if c.name not in {"end_time_utc", "sample_count", "created_at", "updated_at"}]
+_RUN_COLUMNS = [
+    c for c in schema.runs.c if c.name not in {"end_time_utc", "span_s", "sample_count", "created_at", "updated_at"}
+]
 
 
 def _select_runs(samples: bool) -> Select[Any]:
