@@ -166,10 +166,11 @@ def check_xml(document: bytes | str, name: str) -> None:
     """One pass of expat over the whole document before any XML library builds a tree.
 
     Refuses a DOCTYPE or entity declaration (real GPX/TCX never use them,
-    attacks always do), nesting deeper than MAX_XML_DEPTH (gpxpy copies
-    extensions recursively and would overflow the C stack), and anything
-    not well-formed, with its line and column. expat is iterative, so no
-    depth can overflow it. GPX is checked as the text gpxpy will be given.
+    attacks always do), nesting deeper than MAX_XML_DEPTH (the gpxpy
+    reference copies extensions recursively and would overflow the C stack),
+    and anything not well-formed, with its line and column. expat is
+    iterative, so no depth can overflow it. GPX is checked as the text the
+    reader (lxml, `recovery.parsers.gpx`) will be given.
     """
     parser = expat.ParserCreate()
     depth = 0

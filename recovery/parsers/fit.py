@@ -1,7 +1,9 @@
 """FIT, the binary format Garmin, COROS, Suunto, Wahoo and most watches write.
 
-Decoding happens in one function, `decode`, so a faster decoder can replace
-fitdecode later without touching the rest. Everything after it works on
+Decoding happens in one function, `decode`: our own fast path
+(`recovery.parsers.fitfast`) where it is certain to give what fitdecode
+gives, fitdecode (`decode_reference`) for every other file, so nothing after
+it can tell which one read the bytes. Everything after it works on
 plain dicts of *native* fields: a developer field that happens to share a
 native field's name (a Stryd "Distance", say) never overwrites it.
 """
@@ -117,6 +119,20 @@ class DecodedFit:
 
 def decode(data: bytes, stream: io.BytesIO | None = None) -> DecodedFit:
     """Decode FIT bytes (chained files included) into native-field dicts.
+
+    The fast path (`recovery.parsers.fitfast.decode_fast`, about ten times quicker on a long
+    run) gives exactly what `decode_reference` gives, or None when it cannot be certain; then,
+    and for every damaged file, fitdecode reads it, so its errors and `stream` (how far it
+    got) mean what they always did.
+    """
+    from recovery.parsers.fitfast import decode_fast  # it builds on this module, so it is imported late
+
+    fast = decode_fast(data)
+    return fast if fast is not None else decode_reference(data, stream)
+
+
+def decode_reference(data: bytes, stream: io.BytesIO | None = None) -> DecodedFit:
+    """Decode FIT bytes (chained files included) into native-field dicts with fitdecode.
 
     Raises fitdecode's errors for data that cannot be read; a wrong CRC or an
     odd field size only adds a warning, as fitdecode itself does. `stream`,

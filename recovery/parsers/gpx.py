@@ -1,17 +1,29 @@
 """GPX, the XML track format phone apps, Strava and Garmin Connect export.
 
-gpxpy reads the XML (after the shared safety check, `recovery.parsers.check_xml`); heart rate
-and cadence come from whichever extension namespace the app used.
+Read with lxml's iterparse (after the shared safety check, `recovery.parsers.check_xml`): no
+entities resolved, no DTD loaded, nothing fetched, no huge text nodes. Each track point becomes
+one small tuple as soon as it is read and is then cleared, so a long run streams instead of
+building gpxpy's objects (its parse was three quarters of an import). It reads exactly what
+gpxpy read for `recovery.parsers.gpx_reference`, the reader it replaced, down to gpxpy's
+checks and their words, and tests/test_xml_fast.py holds it to the same Run, warnings and
+refusals. Heart rate comes from whichever extension namespace the app used (GPX 1.1 only, as
+gpxpy reads extensions only there).
 """
 
 from __future__ import annotations
 
+import functools
+import io
+import itertools
 import math
-from datetime import UTC, datetime
+import re
+import xml.etree.ElementTree as StdET
+from datetime import UTC, datetime, timedelta
+from typing import NamedTuple
 
-import gpxpy
-import gpxpy.geo
-import gpxpy.gpx
+import defusedxml.ElementTree as SafeET
+from defusedxml import DefusedXmlException
+from lxml import etree
 
 from recovery import bounds
 from recovery.classify import normalise_sport
@@ -20,30 +32,96 @@ from recovery.model import Run
 from recovery.parsers import samples
 from recovery.streams import downsample, from_rows
 
+_DECLARES = "declares a DTD or XML entities, which activity files never need; refused for safety"
 _HR_TAGS = {"hr", "heartrate", "heart_rate"}
 #: Years outside this range are a device's clock gone wrong (no GPS watch predates 1990).
 SANE_YEARS = (1990, 2100)
+#: gpxpy drops the first default namespace from the text before parsing, so GPX's own elements
+#: have bare names (and an element of the GPX namespace under a prefix is not read); so do we.
+_DEFAULT_NAMESPACE = re.compile(r"""\sxmlns=(['"])[^'"]+\1""")
+#: gpxpy's time pattern, as it is (its sign class runs from "+" to "−", as gpxpy's does).
+_TIMESTAMP = re.compile(
+    r"^([0-9]{4})-([0-9]{1,2})-([0-9]{1,2})[T ]([0-9]{1,2}):([0-9]{1,2}):([0-9]{1,2})"
+    r"(\.[0-9]{1,15})?(Z|[+-−][0-9]{2}:?(?:[0-9]{2})?)?$"
+)
+_DECLARATION = re.compile(r"<\?xml[ \t\r\n][^?]*\?>")
+_FIXES = ("none", "2d", "3d", "dgps", "pps", "3")
+#: The checked fields of a point, in gpxpy's order: (tag, or "@attribute", what it must hold).
+_POINT_HEAD = (("@lat", "lat"), ("@lon", "lon"), ("ele", float))
+_POINT_TAIL = (
+    ("magvar", float),
+    ("geoidheight", float),
+    ("fix", "fix"),
+    ("sat", int),
+    ("hdop", float),
+    ("vdop", float),
+    ("pdop", float),
+    ("ageofdgpsdata", float),
+    ("dgpsid", int),
+)
+_RARE = frozenset(tag for tag, _kind in _POINT_TAIL) | {"course", "speed"}
+_POINT = (*_POINT_HEAD, *_POINT_TAIL)  # a waypoint, a route point, a GPX 1.1 track point
+_TRACK_POINT_10 = (*_POINT_HEAD, ("course", float), ("speed", float), *_POINT_TAIL)
+_BOUNDS = (("@minlat", float), ("@maxlat", float), ("@minlon", float), ("@maxlon", float))
+_TAGS = ("trkpt", "trkseg", "trk", "wpt", "rte", "metadata", "bounds")
+#: gpxpy's Earth for its 2D length (gpxpy.geo), which is the run's distance.
+_GPXPY_EARTH_RADIUS = 6378.137 * 1000
+_GPXPY_ONE_DEGREE = (2 * math.pi * _GPXPY_EARTH_RADIUS) / 360
+
+
+class _Invalid(Exception):
+    """A value gpxpy refuses, in gpxpy's words."""
+
+
+class _Point(NamedTuple):
+    latitude: float
+    longitude: float
+    elevation: float | None
+    timed: bool  # it carries a time gpxpy reads, even one with no UTC moment
+    moment: datetime | None  # that time in UTC
+    hr: float | None
 
 
 def parse(data: bytes | str, name: str, content_id: str) -> Run:
     """Read a GPX file into a Run, or say in one sentence why it is not one."""
+    text = _DEFAULT_NAMESPACE.sub("", data if isinstance(data, str) else as_text(data), count=1)
+    reading = _Reading()
+    parsing = etree.iterparse(
+        io.BytesIO(_undeclared(text).encode("utf-8")),
+        events=("end",),
+        tag=_TAGS,
+        encoding="utf-8",  # the text is already decoded: a declared encoding no longer applies
+        resolve_entities=False,
+        no_network=True,
+        load_dtd=False,
+        huge_tree=False,
+        remove_comments=True,
+        remove_pis=True,
+        recover=True,  # goes on past a namespace complaint expat never makes; each is judged below
+    )
     try:
-        gpx = gpxpy.parse(data if isinstance(data, str) else as_text(data))
-    except gpxpy.gpx.GPXXMLSyntaxException as exc:
-        raise FileRejected(name, f"is not well-formed XML, so it cannot be read as GPX ({_cause(exc)})") from exc
-    except gpxpy.gpx.GPXException as exc:
-        raise FileRejected(name, f"is a GPX file with invalid content ({_cause(exc)})") from exc
-    except (ValueError, TypeError) as exc:
-        raise FileRejected(name, f"is a GPX file with invalid values ({_cause(exc)})") from exc
+        for _event, element in parsing:
+            reading.element(element)
+    except etree.XMLSyntaxError as exc:
+        raise FileRejected(name, f"is not well-formed XML, so it cannot be read as GPX ({_cause(str(exc))})") from exc
+    if parsing.root is not None and parsing.root.getroottree().docinfo.internalDTD is not None:
+        raise FileRejected(name, _DECLARES)  # check_xml refuses it first; this holds when the reader is called alone
+    cause = _syntax(text, parsing.error_log, name)
+    if cause is not None:
+        raise FileRejected(name, f"is not well-formed XML, so it cannot be read as GPX ({cause})")
+    invalid = reading.first_invalid()
+    if invalid is not None:
+        raise FileRejected(name, f"is a GPX file with invalid content ({_cause(invalid)})")
 
-    points = [p for track in gpx.tracks for seg in track.segments for p in seg.points]
+    segments = [seg for _label, track in reading.tracks for seg in track]
+    points = [p for seg in segments for p in seg]
     if not points:
-        if gpx.routes:
+        if reading.routes:
             raise NotAnActivity(name, "holds a planned route, not a recorded activity")
-        if gpx.waypoints:
+        if reading.waypoints:
             raise NotAnActivity(name, "holds only waypoints, not a recorded activity")
         raise NotAnActivity(name, "holds no track points, so there is no activity in it")
-    timed = [p for p in points if p.time is not None]
+    timed = [p for p in points if p.timed]
     if not timed:
         raise NotAnActivity(
             name, "has no times on its points: it looks like a route drawn on a map, not a recorded activity"
@@ -53,24 +131,20 @@ def parse(data: bytes | str, name: str, content_id: str) -> Run:
     rows = []
     running = 0.0  # along the track, not counting the jump between segments
     recorded = 0.0  # time within segments: a new segment means the recording paused
-    for track in gpx.tracks:
-        for seg in track.segments:
-            prev: gpxpy.gpx.GPXTrackPoint | None = None
-            seg_times = [when[id(p)] for p in seg.points if id(p) in when]
-            if seg_times:
-                recorded += (max(seg_times) - min(seg_times)).total_seconds()
-            for p in seg.points:
-                if bounds.is_position(p.latitude, p.longitude):
-                    if prev is not None:
-                        running += samples.haversine_m(prev.latitude, prev.longitude, p.latitude, p.longitude)
-                    prev = p
-                moment = when.get(id(p))
-                if moment is None:
-                    continue
-                hr = _extension_value(p, _HR_TAGS)
-                rows.append(
-                    ((moment - origin).total_seconds(), running, None, hr, p.elevation, p.latitude, p.longitude)
-                )
+    for seg in segments:
+        prev: _Point | None = None
+        seg_times = [when[id(p)] for p in seg if id(p) in when]
+        if seg_times:
+            recorded += (max(seg_times) - min(seg_times)).total_seconds()
+        for p in seg:
+            if bounds.is_position(p.latitude, p.longitude):
+                if prev is not None:
+                    running += samples.haversine_m(prev.latitude, prev.longitude, p.latitude, p.longitude)
+                prev = p
+            moment = when.get(id(p))
+            if moment is None:
+                continue
+            rows.append(((moment - origin).total_seconds(), running, None, p.hr, p.elevation, p.latitude, p.longitude))
     # Some apps write points slightly out of time order; sort them, keeping
     # the distance along the track monotonic.
     rows.sort(key=lambda r: r[0])
@@ -89,10 +163,10 @@ def parse(data: bytes | str, name: str, content_id: str) -> Run:
 
     elapsed = recorded
     moving = samples.moving_time(full.t, full.distance)
-    distance = _length(gpx, when)
+    distance = _length(segments, when)
     ascent, descent = samples.ascent_descent(full.altitude)
     avg_hr, max_hr = samples.heart_rate_summary(full.hr)
-    label = next((t.type for t in gpx.tracks if t.type), "") or ""
+    label = next((label for label, _track in reading.tracks if label), "") or ""
     warnings = []
     if not SANE_YEARS[0] <= origin.year <= SANE_YEARS[1]:
         warnings.append(f"The file's dates look wrong (it starts in {origin.year}).")
@@ -102,8 +176,9 @@ def parse(data: bytes | str, name: str, content_id: str) -> Run:
         warnings.append(f"{len(timed) - len(when)} of its points carry impossible times and were left out.")
     span = full.t[-1] - full.t[0] if len(full) >= 2 else 0.0
     if span > elapsed + 60:
+        pieces = sum(1 for seg in segments if seg)
         warnings.append(
-            f"The recording was paused or split {_segments(gpx) - 1} time(s); the time between pieces is not counted."
+            f"The recording was paused or split {pieces - 1} time(s); the time between pieces is not counted."
         )
     return Run(
         content_id=content_id,
@@ -119,7 +194,7 @@ def parse(data: bytes | str, name: str, content_id: str) -> Run:
         avg_hr=avg_hr,
         max_hr=max_hr,
         avg_cadence_spm=None,
-        device=gpx.creator or None,
+        device=reading.creator or None,
         laps=(),
         legs=(),
         streams=downsample(full),
@@ -129,30 +204,240 @@ def parse(data: bytes | str, name: str, content_id: str) -> Run:
 
 
 def as_text(data: bytes) -> str:
-    """The document as gpxpy reads it (and the XML safety check sees it): UTF-8, a BOM dropped."""
+    """The document as the GPX reader reads it (and the XML safety check sees it): UTF-8, a BOM dropped."""
     return data.decode("utf-8-sig", errors="replace")
 
 
-def _segments(gpx: gpxpy.gpx.GPX) -> int:
-    return sum(1 for track in gpx.tracks for seg in track.segments if seg.points)
+class _Reading:
+    """What the parse has gathered: tracks of segments of points, and gpxpy's first refusal in each part.
+
+    gpxpy reads the metadata's bounds, then the waypoints, the routes, the tracks, and stops at
+    the first value it refuses; the parse here meets them in document order, so it keeps the
+    first refusal of each part and `first_invalid` answers as gpxpy would. A track point is read
+    only under <trk><trkseg> at the top, as gpxpy finds them, and cleared once read.
+    """
+
+    def __init__(self) -> None:
+        self.root: etree._Element | None = None
+        self.segment: etree._Element | None = None  # the <trkseg> of the last track point read
+        self.v11 = False
+        self.creator: str | None = None
+        self.tracks: list[tuple[str | None, list[list[_Point]]]] = []
+        self.segments: list[list[_Point]] = []
+        self.points: list[_Point] = []
+        self.routes = 0
+        self.waypoints = 0
+        self.bounds_seen = False
+        self.invalid_bounds: str | None = None
+        self.invalid_waypoint: str | None = None
+        self.invalid_route: str | None = None
+        self.invalid_track: str | None = None
+        self.invalid_point: str | None = None  # in the track being read
+
+    def first_invalid(self) -> str | None:
+        return self.invalid_bounds or self.invalid_waypoint or self.invalid_route or self.invalid_track
+
+    def element(self, element: etree._Element) -> None:
+        if self.root is None:
+            root = element
+            while (up := root.getparent()) is not None:
+                root = up
+            self.root = root
+            self.v11 = root.get("version") == "1.1"
+            self.creator = root.get("creator")
+        parent = element.getparent()
+        if parent is None:
+            return
+        tag = element.tag
+        if tag == "trkpt":
+            if parent is self.segment or (parent.tag == "trkseg" and _is_track(parent.getparent(), self.root)):
+                self.segment = parent  # the next point is most likely in the same one: no need to look up again
+                self._track_point(element, parent)
+        elif parent is not self.root:
+            if tag == "trkseg" and _is_track(parent, self.root):
+                self.segments.append(self.points)
+                self.points = []
+                element.clear()
+        elif tag == "trk":
+            self._track(element)
+        elif tag == "wpt":
+            self.waypoints += 1
+            if self.invalid_waypoint is None:
+                self.invalid_waypoint = _invalid(element, _POINT)
+            element.clear()
+        elif tag == "rte":
+            self.routes += 1
+            if self.invalid_route is None:
+                self.invalid_route = _invalid(element, (("number", int),)) or next(
+                    (
+                        problem
+                        for point in element
+                        if point.tag == "rtept" and (problem := _invalid(point, _POINT)) is not None
+                    ),
+                    None,
+                )
+            element.clear()
+        elif not self.bounds_seen and tag == ("metadata" if self.v11 else "bounds"):
+            self.bounds_seen = True  # gpxpy reads the first <metadata><bounds> (1.1) or <bounds> (1.0)
+            box = element.find("bounds") if self.v11 else element
+            self.invalid_bounds = _invalid(box, _BOUNDS) if box is not None else None
+
+    def _track_point(self, element: etree._Element, segment: etree._Element) -> None:
+        if self.invalid_track is None and self.invalid_point is None:
+            try:
+                self.points.append(self._point(element))
+            except _Invalid as exc:
+                self.invalid_point = str(exc)
+        element.clear()
+        while element.getprevious() is not None:
+            del segment[0]
+
+    def _point(self, element: etree._Element) -> _Point:
+        children: dict[str, etree._Element] = {}
+        for child in element:
+            children.setdefault(child.tag, child)
+        if children.keys().isdisjoint(_RARE):  # what a watch writes: only lat, lon and ele to check
+            latitude = _coordinate(element, "lat", "latitude")
+            longitude = _coordinate(element, "lon", "longitude")
+            node = children.get("ele")
+            elevation = None if node is None else _float_text(node.text, "ele")
+        else:
+            values = _checked(element, children, _POINT if self.v11 else _TRACK_POINT_10)
+            latitude, longitude, elevation = values["@lat"], values["@lon"], values.get("ele")  # type: ignore[assignment]
+        node = children.get("time")
+        timed, moment = _time(node.text if node is not None else None)
+        hr = None
+        if self.v11 and (extensions := children.get("extensions")) is not None:
+            hr = _extension_value(extensions, _HR_TAGS)
+        return _Point(latitude, longitude, elevation, timed, moment, hr)  # type: ignore[arg-type]
+
+    def _track(self, element: etree._Element) -> None:
+        problem = _invalid(element, (("number", int),)) or self.invalid_point
+        if self.invalid_track is None:
+            self.invalid_track = problem
+        label = None
+        if self.v11:
+            node = element.find("type")
+            label = node.text if node is not None else None
+        self.tracks.append((label, self.segments))
+        self.segments, self.points, self.invalid_point = [], [], None
+        element.clear()
 
 
-def _utc(moment: datetime) -> datetime | None:
-    """The moment in UTC; None when it cannot be (year 1 at +05:00 lies before any datetime)."""
+def _is_track(node: etree._Element | None, root: etree._Element | None) -> bool:
+    return node is not None and node.tag == "trk" and node.getparent() is root
+
+
+def _checked(
+    element: etree._Element, children: dict[str, etree._Element], fields: tuple[tuple[str, object], ...]
+) -> dict[str, float | int | str | None]:
+    """The fields' values as gpxpy converts them, or gpxpy's refusal of the first bad one."""
+    values: dict[str, float | int | str | None] = {}
+    for key, kind in fields:
+        if key[0] == "@":
+            raw = element.get(key[1:])
+            label = None  # gpxpy names an attribute's field by its tag, which it has none of
+        else:
+            node = children.get(key)
+            raw = node.text if node is not None else None
+            label = key
+        if raw is None:
+            if kind in ("lat", "lon"):
+                raise _Invalid(f"{'latitude' if kind == 'lat' else 'longitude'} is mandatory in None (got None)")
+            continue
+        if kind == "fix":
+            if raw not in _FIXES:
+                raise _Invalid(f'Invalid value "{raw}", possible: {_FIXES}')
+            continue
+        try:
+            values[key] = int(raw.strip()) if kind is int else float(raw.strip())
+        except Exception as exc:
+            raise _Invalid(f"Invalid value for <{label}>... {raw} ({exc})") from exc
+    return values
+
+
+def _coordinate(element: etree._Element, attribute: str, field: str) -> float:
+    """A point's lat or lon as `_checked` reads it, for the common case, without its loop."""
+    raw = element.get(attribute)
+    if raw is None:
+        raise _Invalid(f"{field} is mandatory in None (got None)")
     try:
-        if moment.tzinfo is None:
-            return moment.replace(tzinfo=UTC)
-        return moment.astimezone(UTC)
-    except (OverflowError, ValueError):
+        return float(raw.strip())
+    except Exception as exc:
+        raise _Invalid(f"Invalid value for <None>... {raw} ({exc})") from exc
+
+
+def _float_text(raw: str | None, label: str | None) -> float | None:
+    """gpxpy's float field: None for no text, else float(text.strip()) or gpxpy's refusal."""
+    if raw is None:
         return None
+    try:
+        return float(raw.strip())
+    except Exception as exc:
+        raise _Invalid(f"Invalid value for <{label}>... {raw} ({exc})") from exc
 
 
-def _plausible_times(timed: list[gpxpy.gpx.GPXTrackPoint], name: str) -> dict[int, datetime]:
+def _invalid(element: etree._Element, fields: tuple[tuple[str, object], ...]) -> str | None:
+    children: dict[str, etree._Element] = {}
+    for child in element:
+        children.setdefault(child.tag, child)
+    try:
+        _checked(element, children, fields)
+    except _Invalid as exc:
+        return str(exc)
+    return None
+
+
+def _time(text: str | None) -> tuple[bool, datetime | None]:
+    """(gpxpy reads a time, that time in UTC): as gpxpy's parse_time and the reference's `_utc` together.
+
+    A time gpxpy cannot read is no time. One it reads but that lies beyond any datetime in UTC
+    (year 1 at +05:00, an offset of 99 hours) is a time without a moment.
+    """
+    if not text:
+        return False, None
+    match = _TIMESTAMP.match(text)
+    if match is None:
+        return False, None
+    year, month, day, hour, minute, second, fraction, zone = match.groups()
+    parts = (int(year), int(month), int(day), int(hour), int(minute), int(second))
+    micro = int(fraction[1:7] + "0" * (6 - len(fraction[1:7]))) if fraction else 0
+    try:
+        local = datetime(*parts, micro)  # type: ignore[misc]
+    except (ValueError, OverflowError):
+        return False, None
+    if not zone:
+        return True, local.replace(tzinfo=UTC)
+    offset = timedelta(minutes=_offset_minutes(zone))
+    if not -timedelta(hours=24) < offset < timedelta(hours=24):
+        return True, None
+    try:
+        return True, (local - offset).replace(tzinfo=UTC)
+    except OverflowError:
+        return True, None
+
+
+def _offset_minutes(zone: str) -> int:
+    """gpxpy's SimpleTZ reading of a zone ("Z", "+05:30", "-0800", "+05")."""
+    if len(zone) < 2:
+        return 0
+    if zone[0] in ("−", "-"):
+        sign, zone = -1, zone[1:]
+    else:
+        if zone[0] == "+":
+            zone = zone[1:]
+        sign = 1
+    hour = int(zone[:2]) if zone[:2].isdigit() else 0
+    minute = (int(zone[-2:]) if zone[-2:].isdigit() else 0) if len(zone) >= 4 else 0
+    return sign * (hour * 60 + minute)
+
+
+def _plausible_times(timed: list[_Point], name: str) -> dict[int, datetime]:
     """Each timed point's UTC time, by id, leaving out the impossible (a stray year 9999).
 
     Refuses the file when no point has a time a watch could have recorded.
     """
-    moments = [_utc(p.time) for p in timed if p.time is not None]
+    moments = [p.moment for p in timed]
     keep = bounds.plausible_times(moments)
     when = {id(p): m for p, m, ok in zip(timed, moments, keep, strict=True) if ok and m is not None}
     if not when:
@@ -160,7 +445,7 @@ def _plausible_times(timed: list[gpxpy.gpx.GPXTrackPoint], name: str) -> dict[in
     return when
 
 
-def _length(gpx: gpxpy.gpx.GPX, when: dict[int, datetime]) -> float:
+def _length(segments: list[list[_Point]], when: dict[int, datetime]) -> float:
     """gpxpy's 2D length (the figure its users know), over the points with a finite position.
 
     An infinite or NaN coordinate would make gpxpy raise or answer NaN, so
@@ -170,30 +455,61 @@ def _length(gpx: gpxpy.gpx.GPX, when: dict[int, datetime]) -> float:
     way and the manifest holds gpxpy's figure for it (see bounds.MAX_DISTANCE_M).
     """
     total = 0.0
-    for track in gpx.tracks:
-        for seg in track.segments:
-            located = [p for p in seg.points if _finite_position(p) and (p.time is None or id(p) in when)]
-            total += gpxpy.geo.length_2d(located) or 0.0
+    for seg in segments:
+        located = [p for p in seg if _finite_position(p) and (not p.timed or id(p) in when)]
+        total += _length_2d(located) or 0.0
     return total
 
 
-def _finite_position(point: gpxpy.gpx.GPXTrackPoint) -> bool:
+def _length_2d(points: list[_Point]) -> float:
+    """gpxpy.geo.length_2d, step for step, so the distance agrees to the last digit."""
+    if not points:
+        return 0
+    length: float = 0
+    for previous, point in itertools.pairwise(points):
+        d = _distance_2d(point.latitude, point.longitude, previous.latitude, previous.longitude)
+        if d:
+            length += d
+    return length
+
+
+def _distance_2d(latitude_1: float, longitude_1: float, latitude_2: float, longitude_2: float) -> float:
+    """gpxpy.geo.distance without elevation: flat for near points, haversine beyond 0.2 degrees."""
+    if abs(latitude_1 - latitude_2) > 0.2 or abs(longitude_1 - longitude_2) > 0.2:
+        d_lon = math.radians(longitude_1 - longitude_2)
+        lat1 = math.radians(latitude_1)
+        lat2 = math.radians(latitude_2)
+        d_lat = lat1 - lat2
+        a = math.pow(math.sin(d_lat / 2), 2) + math.pow(math.sin(d_lon / 2), 2) * math.cos(lat1) * math.cos(lat2)
+        return _GPXPY_EARTH_RADIUS * (2 * math.asin(math.sqrt(a)))
+    coef = math.cos(math.radians(latitude_1))
+    x = latitude_1 - latitude_2
+    y = (longitude_1 - longitude_2) * coef
+    return math.sqrt(x * x + y * y) * _GPXPY_ONE_DEGREE
+
+
+def _finite_position(point: _Point) -> bool:
     return bounds.finite(point.latitude) is not None and bounds.finite(point.longitude) is not None
 
 
-def _extension_value(point: gpxpy.gpx.GPXTrackPoint, tags: set[str]) -> float | None:
+def _extension_value(extensions: etree._Element, tags: set[str]) -> float | None:
     """Find e.g. <gpxtpx:hr> in any namespace, however deeply the app nested it."""
-    for ext in point.extensions:
+    for ext in extensions:
         for element in ext.iter():
             if not isinstance(element.tag, str):
                 continue
-            tag = element.tag.rsplit("}", 1)[-1].rsplit(":", 1)[-1].lower()
-            if tag in tags and element.text:
+            if _bare(element.tag) in tags and element.text:
                 try:
                     return bounds.finite(float(element.text))  # "inf" and "nan" parse, and are no reading
                 except ValueError:
                     return None
     return None
+
+
+@functools.lru_cache(maxsize=512)
+def _bare(tag: str) -> str:
+    """"{ns}hr", "gpxtpx:hr", "HR" -> "hr"; a file repeats a few tags thousands of times."""
+    return tag.rsplit("}", 1)[-1].rsplit(":", 1)[-1].lower()
 
 
 def _speeds(t: tuple[float, ...] | list[float], distance: tuple[float, ...] | list[float]) -> list[float]:
@@ -207,6 +523,41 @@ def _speeds(t: tuple[float, ...] | list[float], distance: tuple[float, ...] | li
     return out
 
 
-def _cause(exc: Exception) -> str:
-    text = str(exc).strip().split("\n")[0]
-    return text[:160] or type(exc).__name__
+def _undeclared(text: str) -> str:
+    """The text without its XML declaration, its lines kept.
+
+    The text is decoded already, so the declared encoding no longer applies, and check_xml has
+    read the declaration with expat, which takes some libxml2 refuses (version="inf").
+    """
+    declaration = _DECLARATION.match(text)
+    if declaration is None:
+        return text
+    return "\n" * declaration.group().count("\n") + text[declaration.end() :]
+
+
+def _syntax(text: str, log: etree._ListErrorLog, name: str) -> str | None:
+    """Why the text is no XML in gpxpy's words ("Error parsing XML: ..."), or None when it is XML.
+
+    Only a file lxml complained about comes here: the standard library reads the same text once
+    more, as gpxpy did (check_xml refused any entity declaration), so a refusal keeps the sentence
+    it always had. Where the standard library takes it, lxml's namespace complaints (a URI it
+    finds invalid) pass, and its fatal errors (a text node over 10 MB) refuse the file.
+    """
+    complaints = [entry for entry in log if entry.level >= etree.ErrorLevels.ERROR]
+    if not complaints:
+        return None
+    try:
+        SafeET.XML(text)
+    except DefusedXmlException as exc:  # check_xml refuses these first; this holds when the reader is called alone
+        raise FileRejected(name, _DECLARES) from exc
+    except StdET.ParseError as std:
+        return _cause(f"Error parsing XML: {std}")
+    fatal = next((entry for entry in complaints if entry.level == etree.ErrorLevels.FATAL), None)
+    if fatal is None:
+        return None
+    return _cause(f"{fatal.message}, line {fatal.line}, column {fatal.column}")
+
+
+def _cause(text: str) -> str:
+    text = text.strip().split("\n")[0]
+    return text[:160] or "Exception"

@@ -1,17 +1,23 @@
 """TCX, Garmin's older XML format, still exported by Garmin Connect, Polar and Strava.
 
-Read with defusedxml's iterparse, so entity tricks are refused and a large
-file streams instead of building one big tree.
+Read with lxml's iterparse (after the shared safety check, `recovery.parsers.check_xml`): no
+entities resolved, no DTD loaded, nothing fetched, no huge text nodes. Each trackpoint becomes
+one row as soon as it is read and is then cleared, so a long run streams instead of building one
+big tree. It reads exactly what `recovery.parsers.tcx_reference` (the defusedxml reader it
+replaced) reads, and tests/test_xml_fast.py holds it to the same Run, warnings and refusals.
 """
 
 from __future__ import annotations
 
 import io
+import math
+import re
+import xml.etree.ElementTree as StdET
 from datetime import UTC, datetime
-from xml.etree.ElementTree import Element, ParseError
 
 import defusedxml.ElementTree as SafeET
 from defusedxml import DefusedXmlException
+from lxml import etree
 
 from recovery import bounds
 from recovery.classify import normalise_sport
@@ -19,6 +25,14 @@ from recovery.errors import FileRejected, NotAnActivity
 from recovery.model import FOOT_SPORTS, Lap, Leg, Run
 from recovery.parsers import samples
 from recovery.streams import downsample, from_rows
+
+#: The elements read, in any namespace (apps disagree on them).
+_TAGS = ("{*}Trackpoint", "{*}Activity", "{*}Course", "{*}MultiSportSession", "{*}Author")
+Element = etree._Element
+_DECLARES = "declares a DTD or XML entities, which activity files never need; refused for safety"
+_BOM = b"\xef\xbb\xbf"
+_DECLARATION = re.compile(rb"<\?xml[ \t\r\n][^?]*\?>")
+_ENCODING = re.compile(rb"""encoding\s*=\s*["']([A-Za-z][A-Za-z0-9._-]*)["']""")
 
 
 def _local(tag: str) -> str:
@@ -61,49 +75,62 @@ def _time(text: str | None) -> datetime | None:
         return None
 
 
-def parse(data: bytes, name: str, content_id: str) -> Run:
-    """Read a TCX file into a Run, or say in one sentence why it is not one."""
-    activities: list[Element] = []
-    courses = 0
-    creator: str | None = None
-    author: str | None = None
-    multisport = False
-    try:
-        for _event, element in SafeET.iterparse(io.BytesIO(data), events=("end",)):
-            tag = _local(element.tag)
-            if tag == "Activity":
-                activities.append(element)
-            elif tag == "Course":
-                courses += 1
-            elif tag == "MultiSportSession":
-                multisport = True
-            elif tag == "Author":
-                author = _text(element, "Name")
-    except DefusedXmlException as exc:
-        raise FileRejected(name, "declares XML entities, which activity files never need; refused for safety") from exc
-    except ParseError as exc:
-        raise FileRejected(name, f"is not well-formed XML, so it cannot be read as TCX ({exc})") from exc
+class _Reading:
+    """What the parse has gathered so far: the rows of each lap, and each activity's leg as it ends.
 
-    if not activities:
-        if courses:
-            raise NotAnActivity(name, "is a course (a planned route), not a recorded activity")
-        raise NotAnActivity(name, "holds no activity")
+    A trackpoint's row goes to the lap it belongs to as the reference reader saw it: the lap that
+    is a direct child of its nearest Activity. A trackpoint nested in another trackpoint (a damaged
+    file) follows it, in document order, and neither is cleared before the outer one is read.
+    """
 
-    legs: list[Leg] = []
-    laps: list[Lap] = []
-    rows = []
-    lap_hr: list[tuple[float, float]] = []
-    lap_max_hr: list[float] = []
-    cadences: list[tuple[float, float]] = []
-    origin: datetime | None = None
-    for activity in activities:
-        creator = creator or _text(activity, "Creator", "Name")
+    def __init__(self) -> None:
+        self.courses = 0
+        self.author: str | None = None
+        self.multisport = False
+        self.activities = 0
+        self.creator: str | None = None
+        self.legs: list[Leg] = []
+        self.laps: list[Lap] = []
+        self.rows: list[tuple] = []
+        self.lap_hr: list[tuple[float, float]] = []
+        self.lap_max_hr: list[float] = []
+        self.cadences: list[tuple[float, float]] = []
+        self.origin: datetime | None = None
+        self.lap_rows: dict[Element, list[tuple]] = {}
+        self.nested: dict[Element, list[tuple]] = {}
+        self.last_parent: Element | None = None
+        self.last_owner: Element | None = None
+
+    def trackpoint(self, point: Element) -> None:
+        block = [_trackpoint(point)]
+        inner = self.nested.pop(point, None)
+        if inner:
+            block.extend(inner)
+        parent = point.getparent()
+        if parent is None or parent is not self.last_parent:  # the next point most likely shares its parent
+            self.last_parent, self.last_owner = parent, _owner(point)
+        owner = self.last_owner
+        if owner is not None and _local(owner.tag) == "Trackpoint":  # it reads this one again: keep it whole
+            self.nested.setdefault(owner, []).extend(block)
+            return
+        if owner is not None:
+            self.lap_rows.setdefault(owner, []).extend(block)
+        point.clear()
+        if parent is not None and _local(parent.tag) == "Track":  # no one reads a Track's children
+            while point.getprevious() is not None:
+                del parent[0]
+
+    def activity(self, activity: Element) -> None:
+        """One activity (one leg of a multisport file), as the reference reader's loop reads it."""
+        self.activities += 1
+        rows = self.rows
+        self.creator = self.creator or _text(activity, "Creator", "Name")
         label = activity.get("Sport", "")
         sport = normalise_sport(label) or "other"
         leg_laps = [c for c in activity if _local(c.tag) == "Lap"]
         leg_start = _time(leg_laps[0].get("StartTime")) if leg_laps else _time(_text(activity, "Id"))
-        if origin is None:
-            origin = leg_start
+        if self.origin is None:
+            self.origin = leg_start
         leg_time = leg_dist = 0.0
         leg_hr: list[tuple[float, float]] = []
         leg_rows_from = len(rows)
@@ -118,19 +145,17 @@ def parse(data: bytes, name: str, content_id: str) -> Run:
             if hr:
                 leg_hr.append((hr, seconds))
             if max_hr:
-                lap_max_hr.append(max_hr)
+                self.lap_max_hr.append(max_hr)
             if cadence and sport in FOOT_SPORTS:
-                cadences.append((cadence, seconds))
-            laps.append(Lap(_time(lap.get("StartTime")), None, seconds, metres, round(hr) if hr else None))
-            for point in lap.iter():
-                if _local(point.tag) == "Trackpoint":
-                    rows.append(_trackpoint(point))
-        lap_hr.extend(leg_hr)
+                self.cadences.append((cadence, seconds))
+            self.laps.append(Lap(_time(lap.get("StartTime")), None, seconds, metres, round(hr) if hr else None))
+            rows.extend(self.lap_rows.pop(lap, ()))
+        self.lap_hr.extend(leg_hr)
         leg_times = _plausible([r[0] for r in rows[leg_rows_from:]])
         leg_elapsed = leg_time
         if leg_start is not None and leg_times:
             leg_elapsed = max(leg_time, (max(leg_times) - leg_start).total_seconds())
-        legs.append(
+        self.legs.append(
             Leg(
                 sport=sport,
                 sport_label=label,
@@ -143,8 +168,69 @@ def parse(data: bytes, name: str, content_id: str) -> Run:
                 is_transition=label.lower() == "transition",
             )
         )
+        for lap in leg_laps:  # a lap's rows are taken or never will be
+            self.lap_rows.pop(lap, None)
         activity.clear()
 
+
+def _owner(point: Element) -> Element | None:
+    """Who reads this trackpoint: the nearest Trackpoint around it, else the Lap that is a direct child of
+    its nearest Activity, else no one. It depends on the point's ancestors alone, all still open."""
+    child, node = point, point.getparent()
+    while node is not None:
+        tag = _local(node.tag)
+        if tag == "Trackpoint":
+            return node
+        if tag == "Activity":
+            return child if _local(child.tag) == "Lap" else None
+        child, node = node, node.getparent()
+    return None
+
+
+def parse(data: bytes, name: str, content_id: str) -> Run:
+    """Read a TCX file into a Run, or say in one sentence why it is not one."""
+    reading = _Reading()
+    body, encoding = _undeclared(data)
+    parsing = etree.iterparse(
+        io.BytesIO(body),
+        events=("end",),
+        encoding=encoding,
+        tag=_TAGS,
+        resolve_entities=False,
+        no_network=True,
+        load_dtd=False,
+        huge_tree=False,
+        remove_comments=True,
+        remove_pis=True,
+        recover=True,  # goes on past a namespace complaint expat never makes; each is judged below
+    )
+    try:
+        for _event, element in parsing:
+            tag = _local(element.tag)
+            if tag == "Trackpoint":
+                reading.trackpoint(element)
+            elif tag == "Activity":
+                reading.activity(element)
+            elif tag == "Course":
+                reading.courses += 1
+            elif tag == "MultiSportSession":
+                reading.multisport = True
+            elif tag == "Author":
+                reading.author = _text(element, "Name")
+    except (etree.XMLSyntaxError, LookupError) as exc:  # LookupError: an encoding libxml2 does not know
+        raise FileRejected(name, f"is not well-formed XML, so it cannot be read as TCX ({exc})") from exc
+    if parsing.root is not None and parsing.root.getroottree().docinfo.internalDTD is not None:
+        raise FileRejected(name, _DECLARES)  # check_xml refuses it first; this holds when the reader is called alone
+    cause = _syntax(data, parsing.error_log, name)
+    if cause is not None:
+        raise FileRejected(name, f"is not well-formed XML, so it cannot be read as TCX ({cause})")
+
+    if not reading.activities:
+        if reading.courses:
+            raise NotAnActivity(name, "is a course (a planned route), not a recorded activity")
+        raise NotAnActivity(name, "holds no activity")
+
+    legs, laps, rows, origin = reading.legs, reading.laps, reading.rows, reading.origin
     if origin is None:
         times = _plausible([r[0] for r in rows])
         origin = min(times) if times else None
@@ -158,13 +244,13 @@ def parse(data: bytes, name: str, content_id: str) -> Run:
         distance = max(d for d in full.distance if d == d)
     elapsed = full.t[-1] if len(full) else moving
     ascent, descent = samples.ascent_descent(full.altitude)
-    avg_hr = samples.weighted_mean(lap_hr)
+    avg_hr = samples.weighted_mean(reading.lap_hr)
     stream_avg, stream_max = samples.heart_rate_summary(full.hr)
-    max_hr = round(max(lap_max_hr)) if lap_max_hr else stream_max
-    cadence = samples.weighted_mean(cadences)
+    max_hr = round(max(reading.lap_max_hr)) if reading.lap_max_hr else stream_max
+    cadence = samples.weighted_mean(reading.cadences)
     run_sport = next((leg.sport for leg in legs if not leg.is_transition), "other")
     label = next((leg.sport_label for leg in legs if not leg.is_transition), "")
-    if multisport or len({leg.sport for leg in legs}) > 1:
+    if reading.multisport or len({leg.sport for leg in legs}) > 1:
         label = "multisport"
     return Run(
         content_id=content_id,
@@ -180,12 +266,51 @@ def parse(data: bytes, name: str, content_id: str) -> Run:
         avg_hr=avg_hr if avg_hr is not None else stream_avg,
         max_hr=max_hr,
         avg_cadence_spm=round(cadence * 2) if cadence else None,
-        device=creator or author,
+        device=reading.creator or reading.author,
         laps=tuple(laps),
         legs=tuple(legs) if len(legs) > 1 else (),
         streams=downsample(full),
         has_gps=full.has("lat"),
     )
+
+
+def _undeclared(data: bytes) -> tuple[bytes, str | None]:
+    """The bytes without their XML declaration (lines kept), and the encoding it declared.
+
+    check_xml has read the declaration with expat, which takes some libxml2 refuses
+    (version="inf"); the encoding is all it tells a parser, so lxml is told that alone.
+    """
+    start = len(_BOM) if data.startswith(_BOM) else 0
+    declaration = _DECLARATION.match(data, start)
+    if declaration is None:
+        return data, None
+    named = _ENCODING.search(declaration.group())
+    encoding = "utf-8" if start else named.group(1).decode("ascii") if named else None
+    return b"\n" * declaration.group().count(b"\n") + data[declaration.end() :], encoding
+
+
+def _syntax(data: bytes, log: etree._ListErrorLog, name: str) -> str | None:
+    """Why the bytes are no XML in the words the refusal has always used (expat's), or None when they are.
+
+    Only a file lxml complained about comes here: the standard library's parser reads it once
+    more through defusedxml, as the reference did (check_xml refused any entity declaration). Where it takes the
+    file, lxml's namespace complaints (a URI it finds invalid) pass, and its fatal errors (a text
+    node over 10 MB) refuse it.
+    """
+    complaints = [entry for entry in log if entry.level >= etree.ErrorLevels.ERROR]
+    if not complaints:
+        return None
+    try:
+        for _ in SafeET.iterparse(io.BytesIO(data), events=("end",)):
+            pass
+    except DefusedXmlException as exc:  # check_xml refuses these first; this holds when the reader is called alone
+        raise FileRejected(name, _DECLARES) from exc
+    except StdET.ParseError as std:
+        return str(std)
+    fatal = next((entry for entry in complaints if entry.level == etree.ErrorLevels.FATAL), None)
+    if fatal is None:
+        return None
+    return f"{fatal.message}, line {fatal.line}, column {fatal.column}"
 
 
 def _plausible(times: list[datetime | None]) -> list[datetime]:
@@ -208,22 +333,52 @@ def _timed_rows(rows: list[tuple], origin: datetime) -> list[tuple]:
 
 
 def _trackpoint(point: Element) -> tuple:
-    hr = _number(point, "HeartRateBpm", "Value")
+    """One trackpoint's row, as `_child`, `_text` and `_number` read it, with its children looked at once."""
+    first: dict[str, Element] = {}
+    for child in point:
+        first.setdefault(child.tag.rsplit("}", 1)[-1], child)  # _local, inlined: it runs for every child
+    hr = _value(_first(first.get("HeartRateBpm"), "Value"))
     speed = None
-    ext = _child(point, "Extensions")
+    ext = first.get("Extensions")
     if ext is not None:
-        for node in ext.iter():
-            if _local(node.tag) == "Speed" and node.text:
+        for node in ext.iter("{*}Speed"):
+            if node.text:
                 try:
                     speed = bounds.finite(float(node.text))
                 except ValueError:
                     speed = None
+    position = first.get("Position")
     return (
-        _time(_text(point, "Time")),
-        _number(point, "DistanceMeters"),
+        _time(_stripped(first.get("Time"))),
+        _value(first.get("DistanceMeters")),
         speed,
         hr if hr else None,
-        _number(point, "AltitudeMeters"),
-        _number(point, "Position", "LatitudeDegrees"),
-        _number(point, "Position", "LongitudeDegrees"),
+        _value(first.get("AltitudeMeters")),
+        _value(_first(position, "LatitudeDegrees")),
+        _value(_first(position, "LongitudeDegrees")),
     )
+
+
+def _first(node: Element | None, name: str) -> Element | None:
+    """`node`'s first child of that local name (`_child`'s step)."""
+    if node is not None:
+        for child in node:
+            if child.tag.rsplit("}", 1)[-1] == name:
+                return child
+    return None
+
+
+def _stripped(node: Element | None) -> str | None:
+    return node.text.strip() if node is not None and node.text else None
+
+
+def _value(node: Element | None) -> float | None:
+    """`_number` of a node already found."""
+    text = _stripped(node)
+    if text is None:
+        return None
+    try:
+        number = float(text)
+    except ValueError:
+        return None
+    return number if math.isfinite(number) else None  # "inf", "nan" and "1e999" parse, and are no reading

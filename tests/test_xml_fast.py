@@ -1,0 +1,437 @@
+"""The lxml GPX and TCX readers give the very Run the gpxpy/defusedxml readers gave, or the same refusal.
+
+recovery/parsers/gpx_reference.py and tcx_reference.py are the readers the project used before;
+every file here goes through the whole of `read_activity` twice, once with each, and the two
+outcomes must be equal: the Run to the last digit of every float (streams included), or the same
+kind of refusal with the same sentence.
+"""
+
+from __future__ import annotations
+
+import copy
+import re
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from xml.etree import ElementTree
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from recovery import parsers
+from recovery.errors import FileProblem
+from recovery.model import Run
+from recovery.parsers import gpx, gpx_reference, read_activity, read_file, tcx, tcx_reference
+from recovery.synthetic import gzip_bytes, make_run, to_gpx, to_tcx
+from tests.manifest import rows
+from tests.test_fuzz import DAMAGE, damaged
+
+Outcome = Run | tuple[str, str]
+
+
+@contextmanager
+def _readers(gpx_parse: object, tcx_parse: object) -> Iterator[None]:
+    """`read_activity` with these two XML readers in place of the app's, put back afterwards."""
+    before = dict(parsers.PARSERS)
+    parsers.PARSERS.update(gpx=gpx_parse, tcx=tcx_parse)
+    try:
+        yield
+    finally:
+        parsers.PARSERS.update(before)
+
+
+def _outcome(data: bytes, name: str) -> Outcome:
+    try:
+        return read_activity(data, name)
+    except FileProblem as problem:
+        return (type(problem).__name__, str(problem))
+
+
+def both(data: bytes, name: str) -> tuple[Outcome, Outcome]:
+    """(the reference readers' outcome, the lxml readers' outcome) for one file's bytes."""
+    with _readers(gpx_reference.parse, tcx_reference.parse):
+        reference = _outcome(data, name)
+    with _readers(gpx.parse, tcx.parse):
+        fast = _outcome(data, name)
+    return reference, fast
+
+
+def assert_same(data: bytes, name: str) -> Outcome:
+    reference, fast = both(data, name)
+    assert fast == reference
+    return fast
+
+
+# --- every real GPX and TCX file --------------------------------------------------------------
+
+_XML_ROWS = [row for row in rows() if row.format in ("gpx", "tcx")]
+
+
+def test_the_real_files_include_gpx_and_tcx(shared_runs: object) -> None:
+    formats = {row.format for row in _XML_ROWS}
+    assert formats == {"gpx", "tcx"}, "the cross-check below must cover both formats"
+
+
+@pytest.mark.parametrize("file", [row.file for row in _XML_ROWS] or ["(none)"])
+def test_each_real_gpx_and_tcx_file_reads_as_the_reference_reads_it(shared_runs: object, file: str) -> None:
+    path = shared_runs / file  # type: ignore[operator]
+    data = read_file(path)
+    outcome = assert_same(data, path.name)
+    if isinstance(outcome, Run):
+        assert len(outcome.streams) > 0 or outcome.distance_m is not None
+
+
+def test_real_files_the_reference_reads_are_read_with_real_numbers(shared_runs: object) -> None:
+    """Guard against two readers agreeing on nothing: most real files give a Run with a distance."""
+    runs = [
+        outcome
+        for row in _XML_ROWS
+        if isinstance(outcome := assert_same(read_file(row.path), row.path.name), Run)
+    ]
+    assert len(runs) >= len(_XML_ROWS) // 2
+    assert sum(1 for run in runs if run.distance_m) >= len(runs) // 2
+
+
+# --- files the project makes, and small hand-written ones ----------------------------------------
+
+_START = datetime(2026, 11, 20, 7, 0, tzinfo=UTC)
+_RUN = make_run(5, _START, duration_s=900)
+
+
+@pytest.mark.parametrize(
+    ("name", "data"),
+    [
+        ("synthetic.gpx", to_gpx(_RUN)),
+        ("synthetic.tcx", to_tcx(_RUN)),
+        ("synthetic.gpx.gz", gzip_bytes(to_gpx(_RUN))),
+        ("synthetic.tcx.gz", gzip_bytes(to_tcx(_RUN))),
+    ],
+)
+def test_the_projects_own_gpx_and_tcx_read_the_same(name: str, data: bytes) -> None:
+    run = assert_same(data, name)
+    assert isinstance(run, Run)
+    assert run.avg_hr is not None and run.distance_m and run.distance_m > 1000
+
+
+def _gpx(body: str, version: str = "1.1", namespace: str = "http://www.topografix.com/GPX/1/1") -> bytes:
+    return (
+        f'<?xml version="1.0" encoding="UTF-8"?>\n<gpx version="{version}" creator="Hand &amp; Watch"'
+        f' xmlns="{namespace}" xmlns:gpxtpx="http://www.garmin.com/xmlschemas/TrackPointExtension/v1"'
+        f' xmlns:tpx2="http://www.garmin.com/xmlschemas/TrackPointExtension/v2">{body}</gpx>'
+    ).encode()
+
+
+def _pt(i: int, *, ele: bool = True, time: bool = True, hr: str = "", lat: float = 48.85) -> str:
+    inner = (f"<ele>{30 + i * 0.7:.1f}</ele>" if ele else "") + (
+        f"<time>2026-11-20T07:{i // 60:02d}:{i % 60:02d}Z</time>" if time else ""
+    )
+    return f'<trkpt lat="{lat + i * 0.0001:.6f}" lon="{2.35 + i * 0.00007:.6f}">{inner}{hr}</trkpt>'
+
+
+_HR_V1 = "<extensions><gpxtpx:TrackPointExtension><gpxtpx:hr>{}</gpxtpx:hr><gpxtpx:cad>88</gpxtpx:cad>" \
+    "</gpxtpx:TrackPointExtension></extensions>"
+_HR_V2 = "<extensions><tpx2:TrackPointExtension><tpx2:hr>{}</tpx2:hr><tpx2:cad>86</tpx2:cad>" \
+    "</tpx2:TrackPointExtension></extensions>"
+
+
+def _seg(points: list[str]) -> str:
+    return "<trkseg>" + "".join(points) + "</trkseg>"
+
+
+HAND_GPX = {
+    "heart-rate-v1.gpx": _gpx(
+        "<trk><type>running</type>" + _seg([_pt(i, hr=_HR_V1.format(120 + i)) for i in range(40)]) + "</trk>"
+    ),
+    "heart-rate-v2.gpx": _gpx(
+        "<trk><type>trail_running</type>" + _seg([_pt(i, hr=_HR_V2.format(130 + i % 7)) for i in range(40)]) + "</trk>"
+    ),
+    "no-elevation.gpx": _gpx("<trk>" + _seg([_pt(i, ele=False) for i in range(30)]) + "</trk>"),
+    "some-times-missing.gpx": _gpx("<trk>" + _seg([_pt(i, time=i % 3 != 1) for i in range(30)]) + "</trk>"),
+    "paused-segments.gpx": _gpx(
+        "<trk>" + _seg([_pt(i) for i in range(20)]) + _seg([_pt(i) for i in range(200, 230)]) + _seg([]) + "</trk>"
+        "<trk><type>running</type>" + _seg([_pt(i) for i in range(400, 420)]) + "</trk>"
+    ),
+    "far-apart-points.gpx": _gpx("<trk>" + _seg([_pt(i * 3000) for i in range(3)]) + "</trk>"),
+    "gpx-1-0.gpx": _gpx(
+        "<trk><number>1</number>"
+        + _seg([_pt(i, hr="<speed>3.1</speed><course>90</course>") for i in range(20)])
+        + "</trk>",
+        version="1.0",
+        namespace="http://www.topografix.com/GPX/1/0",
+    ),
+    "comments-and-time-zones.gpx": _gpx(
+        "<metadata><bounds minlat='48' maxlat='49' minlon='2' maxlon='3'/></metadata><trk><!-- a note -->"
+        + _seg(
+            [
+                '<trkpt lat="48.1" lon="2.1"><ele>1<!-- c -->2</ele><time>2026-11-20T08:00:00+01:00</time></trkpt>',
+                '<trkpt lat="48.1001" lon="2.1"><time>2026-11-20T07:00:05.123456789Z</time></trkpt>',
+                '<trkpt lat="48.1002" lon="2.1"><time>2026-11-20 02:00:10-0500</time></trkpt>',
+                '<trkpt lat="48.1003" lon="2.1"><time>2026-11-20T07:00:15</time></trkpt>',
+                '<trkpt lat="48.1004" lon="2.1"><time>2026-11-20T07:00:20+99:00</time></trkpt>',
+                '<trkpt lat="48.1005" lon="2.1"><time>9999-12-31T23:59:59Z</time></trkpt>',
+                '<trkpt lat="48.1006" lon="2.1"><time>not a time</time></trkpt>',
+            ]
+        )
+        + "</trk>"
+    ),
+    "route.gpx": _gpx('<rte><rtept lat="1" lon="2"/></rte>'),
+    "waypoints.gpx": _gpx('<wpt lat="1" lon="2"><name>a</name></wpt>'),
+    "empty-track.gpx": _gpx("<trk><trkseg/></trk>"),
+    "untimed.gpx": _gpx("<trk>" + _seg([_pt(i, time=False) for i in range(5)]) + "</trk>"),
+    "bad-latitude.gpx": _gpx('<trk><trkseg><trkpt lat="north" lon="2"/></trkseg></trk>'),
+    "no-longitude.gpx": _gpx('<trk><trkseg><trkpt lat="1"/></trkseg></trk>'),
+    "bad-fix.gpx": _gpx("<trk>" + _seg([_pt(1), '<trkpt lat="1" lon="2"><fix>4d</fix></trkpt>']) + "</trk>"),
+    "bad-number-after-bad-point.gpx": _gpx(
+        '<trk><trkseg><trkpt lat="1" lon="2"><sat>x</sat></trkpt></trkseg><number>one</number></trk>'
+    ),
+    "bad-waypoint-after-track.gpx": _gpx(
+        '<trk><trkseg><trkpt lat="1" lon="2"><ele>high</ele></trkpt></trkseg></trk><wpt lat="?" lon="1"/>'
+    ),
+    "bad-bounds.gpx": _gpx("<metadata><bounds minlat='south'/></metadata><trk>" + _seg([_pt(1)]) + "</trk>"),
+    "unbound-prefix.gpx": _gpx("<trk><x:trkseg/></trk>"),
+    "prefixed-gpx-namespace.gpx": (
+        b'<g:gpx version="1.1" xmlns:g="http://www.topografix.com/GPX/1/1"><g:trk><g:trkseg>'
+        b'<g:trkpt lat="1" lon="2"><g:time>2026-11-20T07:00:00Z</g:time></g:trkpt></g:trkseg></g:trk></g:gpx>'
+    ),
+    "latin-1-declared.gpx": (
+        '<?xml version="1.0" encoding="ISO-8859-1"?><gpx version="1.1" creator="Montréal">'
+        + "<trk>" + _seg([_pt(i) for i in range(5)]) + "</trk></gpx>"
+    ).encode(),
+}
+
+
+@pytest.mark.parametrize("name", list(HAND_GPX))
+def test_hand_written_gpx_reads_as_the_reference_reads_it(name: str) -> None:
+    assert_same(HAND_GPX[name], name)
+
+
+def test_heart_rate_from_both_garmin_extensions_and_paused_segments_come_through() -> None:
+    """Agreement must be on something: these files do carry heart rate, pauses and a label."""
+    v1 = assert_same(HAND_GPX["heart-rate-v1.gpx"], "v1.gpx")
+    v2 = assert_same(HAND_GPX["heart-rate-v2.gpx"], "v2.gpx")
+    paused = assert_same(HAND_GPX["paused-segments.gpx"], "paused.gpx")
+    assert isinstance(v1, Run) and v1.max_hr == 159 and v1.device == "Hand & Watch"
+    assert isinstance(v2, Run) and v2.avg_hr is not None and v2.sport_label == "trail_running"
+    assert isinstance(paused, Run) and any("paused or split 2 time(s)" in w for w in paused.warnings)
+
+
+def _tcx(activities: str, extra: str = "") -> bytes:
+    return (
+        '<?xml version="1.0" encoding="UTF-8"?>\n<TrainingCenterDatabase'
+        ' xmlns="http://www.garmin.com/xmlschemas/TrainingCenterDatabase/v2"'
+        ' xmlns:ns3="http://www.garmin.com/xmlschemas/ActivityExtension/v2">'
+        f"<Activities>{activities}</Activities>{extra}</TrainingCenterDatabase>"
+    ).encode()
+
+
+def _tp(i: int, *, position: bool = True, hr: bool = True, speed: bool = True) -> str:
+    return (
+        f"<Trackpoint><Time>2026-11-20T07:{i // 60:02d}:{i % 60:02d}Z</Time>"
+        + (
+            f"<Position><LatitudeDegrees>{48.85 + i * 1e-4:.6f}</LatitudeDegrees>"
+            f"<LongitudeDegrees>{2.35 + i * 1e-4:.6f}</LongitudeDegrees></Position>"
+            if position
+            else ""
+        )
+        + f"<AltitudeMeters>{35 + i % 9}</AltitudeMeters><DistanceMeters>{i * 3.1:.1f}</DistanceMeters>"
+        + (f"<HeartRateBpm><Value>{125 + i % 11}</Value></HeartRateBpm>" if hr else "")
+        + (f"<Extensions><ns3:TPX><ns3:Speed>{3 + i % 3 * 0.1:.1f}</ns3:Speed></ns3:TPX></Extensions>" if speed else "")
+        + "</Trackpoint>"
+    )
+
+
+def _lap(start: int, points: list[str], cadence: str = "<Cadence>84</Cadence>") -> str:
+    return (
+        f'<Lap StartTime="2026-11-20T07:{start // 60:02d}:{start % 60:02d}Z"><TotalTimeSeconds>{len(points)}'
+        f"</TotalTimeSeconds><DistanceMeters>{len(points) * 3.1:.1f}</DistanceMeters>"
+        f"<AverageHeartRateBpm><Value>130</Value></AverageHeartRateBpm>"
+        f"<MaximumHeartRateBpm><Value>141</Value></MaximumHeartRateBpm>{cadence}"
+        f"<Track>{''.join(points)}</Track></Lap>"
+    )
+
+
+_LX_CADENCE = "<Extensions><LX><AvgRunCadence>85</AvgRunCadence></LX></Extensions>"
+HAND_TCX = {
+    "laps.tcx": _tcx(
+        '<Activity Sport="Running"><Id>2026-11-20T07:00:00Z</Id>'
+        + _lap(0, [_tp(i) for i in range(30)])
+        + _lap(30, [_tp(i) for i in range(30, 70)], cadence=_LX_CADENCE)
+        + '<Creator><Name>Forerunner 245</Name></Creator></Activity>'
+    ),
+    "no-positions-no-heart-rate.tcx": _tcx(
+        '<Activity Sport="Running"><Id>2026-11-20T07:00:00Z</Id>'
+        + _lap(0, [_tp(i, position=False, hr=False, speed=False) for i in range(40)])
+        + "</Activity>"
+    ),
+    "multisport.tcx": _tcx(
+        '<Activity Sport="Biking"><Id>2026-11-20T07:00:00Z</Id>' + _lap(0, [_tp(i) for i in range(20)]) + "</Activity>"
+        '<Activity Sport="Running"><Id>2026-11-20T07:00:20Z</Id>' + _lap(20, [_tp(i) for i in range(20, 45)])
+        + "</Activity>",
+        extra="<Author><Name>Garmin Connect</Name></Author>",
+    ),
+    "two-tracks-in-a-lap-and-repeated-times.tcx": _tcx(
+        '<Activity Sport="Running"><Id>2026-11-20T07:00:00Z</Id><Lap StartTime="2026-11-20T07:00:00Z">'
+        "<Track>" + "".join(_tp(i // 2) for i in range(20)) + "</Track><Track>"
+        + "".join(_tp(i) for i in range(10, 30)) + "</Track></Lap></Activity>"
+    ),
+    "no-laps.tcx": _tcx(
+        '<Activity Sport="Other"><Id>2026-11-20T07:00:00Z</Id><Track>' + "".join(_tp(i) for i in range(9))
+        + "</Track></Activity>"
+    ),
+    "nested-trackpoints.tcx": _tcx(
+        '<Activity Sport="Running"><Id>2026-11-20T07:00:00Z</Id><Lap><Track>'
+        "<Trackpoint><Time>2026-11-20T07:00:09Z</Time><Extensions>" + _tp(3) + "<Speed>4</Speed></Extensions>"
+        + "</Trackpoint>" + _tp(5) + "</Track></Lap></Activity>"
+    ),
+    "course.tcx": _tcx("", extra="<Courses><Course><Name>Loop</Name></Course></Courses>"),
+    "empty.tcx": _tcx(""),
+    "no-start.tcx": _tcx('<Activity Sport="Running"><Lap><Track><Trackpoint/></Track></Lap></Activity>'),
+    "unbound-prefix.tcx": _tcx('<Activity Sport="Running"><x:Lap/></Activity>'),
+}
+
+
+@pytest.mark.parametrize("name", list(HAND_TCX))
+def test_hand_written_tcx_reads_as_the_reference_reads_it(name: str) -> None:
+    assert_same(HAND_TCX[name], name)
+
+
+def test_laps_cadence_and_legs_come_through_from_tcx() -> None:
+    laps = assert_same(HAND_TCX["laps.tcx"], "laps.tcx")
+    multisport = assert_same(HAND_TCX["multisport.tcx"], "multisport.tcx")
+    assert isinstance(laps, Run) and len(laps.laps) == 2 and laps.avg_cadence_spm == 170
+    assert laps.device == "Forerunner 245" and len(laps.streams) == 70
+    assert isinstance(multisport, Run) and len(multisport.legs) == 2 and multisport.device == "Garmin Connect"
+
+
+def test_a_file_the_readers_refuse_is_refused_in_the_same_words() -> None:
+    """gpxpy checks a track's number before its points, whatever the order in the file."""
+    reference, fast = both(HAND_GPX["bad-number-after-bad-point.gpx"], "bad.gpx")
+    assert fast == reference
+    assert fast == (
+        "FileRejected",
+        "bad.gpx is a GPX file with invalid content (Invalid value for <number>... one "
+        "(invalid literal for int() with base 10: 'one')).",
+    )
+    reference, fast = both(HAND_TCX["unbound-prefix.tcx"], "bad.tcx")
+    assert fast == reference and fast[0] == "FileRejected" and "unbound prefix" in fast[1]
+
+
+# --- damaged copies ------------------------------------------------------------------------------
+
+_SMALL = make_run(3, _START, duration_s=120)
+SMALL = {
+    "small.gpx": to_gpx(_SMALL),
+    "small.tcx": to_tcx(_SMALL),
+    "hand.gpx": HAND_GPX["paused-segments.gpx"],
+    "hand.tcx": HAND_TCX["multisport.tcx"],
+}
+DAMAGED = settings(
+    max_examples=600,
+    deadline=None,
+    derandomize=True,
+    database=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
+
+
+@DAMAGED
+@given(st.sampled_from(sorted(SMALL)), DAMAGE)
+def test_a_damaged_gpx_or_tcx_reads_as_the_reference_reads_it(name: str, damage: tuple[list[tuple], bool]) -> None:
+    data = damaged(SMALL[name], damage)
+    reference, fast = both(data, name)  # anything but a Run or a FileProblem escapes and fails here
+    assert fast == reference
+
+
+# --- well-formed but strange: values, tags and whole elements moved about --------------------------
+
+_VALUES = (
+    "", " ", " 12 ", "x", "1e999", "nan", "-inf", "1_0", "\u0663", "150", "0", "-5", "3.5", "91", "181",
+    "2026-11-20T07:00:00Z", "2026-11-20T07:00:00+05:30", "2026-13-20T07:00:00Z", "0001-01-01T00:00:00+05:00",
+    "2026-11-20T07:00:00.5-0800", "2026-11-20T07:00:00512", "9999-12-31T23:59:59Z", "2026-11-20 07:00:01",
+    "3d", "4d", "Running", "Biking", "Transition",
+)
+_TAG_NAMES = (
+    "trkpt", "trkseg", "trk", "wpt", "rte", "rtept", "metadata", "bounds", "ele", "time", "extensions", "number",
+    "type", "fix", "sat", "speed", "hr", "{urn:x}hr", "{http://www.topografix.com/GPX/1/1}trk",
+    "Trackpoint", "Track", "Lap", "Activity", "Course", "Author", "Name", "Creator", "Id", "Time", "Position",
+    "LatitudeDegrees", "DistanceMeters", "HeartRateBpm", "Value", "Extensions", "Speed", "TotalTimeSeconds",
+    "MultiSportSession", "Cadence", "{urn:x}Lap",
+)
+_ATTRIBUTES = ("lat", "lon", "version", "creator", "Sport", "StartTime", "minlat")
+_DEFAULT_XMLNS = re.compile(r"""\sxmlns=(['"])([^'"]+)\1""")
+_EDIT = st.tuples(st.integers(0, 6), st.integers(0, 2**16), st.integers(0, 2**16), st.integers(0, 2**16))
+
+
+def _edited(data: bytes, edits: list[tuple[int, int, int, int]], keep_namespace: bool) -> bytes:
+    """The document with its values, attributes, tags and elements changed; still well-formed XML."""
+    text = data.decode()
+    declared = _DEFAULT_XMLNS.search(text)
+    root = ElementTree.fromstring(_DEFAULT_XMLNS.sub("", text, count=1))
+    for op, a, b, c in edits:
+        elements = list(root.iter())
+        element = elements[a % len(elements)]
+        if op == 0:
+            element.text = _VALUES[b % len(_VALUES)]
+        elif op == 1:
+            element.set(_ATTRIBUTES[b % len(_ATTRIBUTES)], _VALUES[c % len(_VALUES)])
+        elif op == 2:
+            element.tag = _TAG_NAMES[b % len(_TAG_NAMES)]
+        elif op == 3:  # a copy of another element, put inside this one
+            other = elements[b % len(elements)]
+            if other is not root and element not in list(other.iter()):
+                element.insert(c % (len(element) + 1), copy.deepcopy(other))
+        elif op == 4:
+            parent = next((p for p in elements if element in list(p)), None)
+            if parent is not None:
+                parent.remove(element)
+        elif op == 5:
+            ElementTree.SubElement(element, _TAG_NAMES[b % len(_TAG_NAMES)]).text = _VALUES[c % len(_VALUES)]
+        elif element.attrib:
+            del element.attrib[sorted(element.attrib)[b % len(element.attrib)]]
+    out = ElementTree.tostring(root, encoding="unicode")
+    if declared and keep_namespace:
+        out = re.sub(r"^(<[A-Za-z:]+)", lambda m: f'{m.group(1)} xmlns="{declared.group(2)}"', out, count=1)
+    return out.encode()
+
+
+_WELL_FORMED = {**{n: d for n, d in HAND_GPX.items() if b"x:" not in d}, **HAND_TCX, **SMALL}
+del _WELL_FORMED["unbound-prefix.tcx"]
+
+
+@DAMAGED
+@given(st.sampled_from(sorted(_WELL_FORMED)), st.lists(_EDIT, min_size=1, max_size=5), st.booleans())
+def test_a_strange_but_well_formed_gpx_or_tcx_reads_as_the_reference_reads_it(
+    name: str, edits: list[tuple[int, int, int, int]], keep_namespace: bool
+) -> None:
+    """Odd numbers and times, track points out of place, nested activities, bad values in gpxpy's checks."""
+    data = _edited(_WELL_FORMED[name], edits, keep_namespace)
+    reference, fast = both(data, name)
+    assert fast == reference
+
+
+# --- the readers alone, without read_activity's check_xml in front --------------------------------
+
+
+@pytest.mark.parametrize("fmt", ["gpx", "tcx"])
+def test_the_lxml_readers_alone_refuse_a_dtd_and_never_read_a_file_through_an_entity(fmt: str, tmp_path) -> None:
+    secret = tmp_path / "secret.txt"
+    secret.write_text("2026-11-20T07:00:00Z hunter2")
+    root = "gpx" if fmt == "gpx" else "TrainingCenterDatabase"
+    inner = (
+        '<trk><trkseg><trkpt lat="1" lon="2"><time>&e;</time></trkpt></trkseg></trk>'
+        if fmt == "gpx"
+        else "<Activities><Activity><Id>&e;</Id></Activity></Activities>"
+    )
+    document = (
+        f'<?xml version="1.0"?><!DOCTYPE {root} [<!ENTITY e SYSTEM "{secret.as_uri()}">'
+        f'<!ENTITY lol "lol"><!ENTITY lol2 "&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;">]>'
+        f'<{root} version="1.1">{inner}</{root}>'
+    )
+    reader = gpx.parse if fmt == "gpx" else tcx.parse
+    with pytest.raises(FileProblem) as refused:
+        reader(document if fmt == "gpx" else document.encode(), f"hostile.{fmt}", "id")
+    assert str(refused.value) == (
+        f"hostile.{fmt} declares a DTD or XML entities, which activity files never need; refused for safety."
+    )
+    assert "hunter2" not in repr(refused.value.__dict__)
