@@ -141,7 +141,14 @@ def test_a_warmup_recorded_offline_keeps_the_time_it_ended(client: FlaskClient) 
     assert answer.get_json()["session"]["finished_at"].startswith(ended.strftime("%Y-%m-%dT%H:%M"))
 
 
-@pytest.mark.parametrize("when", [timedelta(days=3), -timedelta(hours=1), "yesterday", 12])
+def test_a_phone_whose_clock_runs_ahead_still_records_its_routine_as_ending_now(client: FlaskClient) -> None:
+    answer = client.post("/timer/warmup/done", json=done_body(finished_at=(NOW + timedelta(hours=1)).isoformat()),
+                         headers={"X-CSRFToken": csrf_token(client)})  # fmt: skip
+    assert answer.status_code == 201, answer.get_json()
+    assert answer.get_json()["session"]["finished_at"].startswith(NOW.strftime("%Y-%m-%dT%H:%M"))
+
+
+@pytest.mark.parametrize("when", [timedelta(days=3), "yesterday", 12, "2026-12-01T07:00:00"])
 def test_a_record_claiming_an_impossible_end_is_refused_in_one_sentence(
     client: FlaskClient, when: timedelta | str | int
 ) -> None:

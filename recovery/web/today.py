@@ -41,8 +41,6 @@ bp = Blueprint("today", __name__)
 LONGEST_SESSION = timedelta(hours=2)
 #: How late a routine's record may arrive (kept on a phone that was offline) and still be taken with its own time.
 LATE_RECORD = timedelta(days=2)
-#: How far ahead of this server's clock a phone's clock may be.
-CLOCK_SKEW = timedelta(minutes=5)
 WHEN_WORDS = {"before": "Before a run", "after": "After a run", "next-morning": "The next morning"}
 WHERE_WORDS = {"central": "In the middle", "one-side": "On one side", "into-leg": "Spreading into a leg"}
 NO_SUCH_SESSION = "There is no such routine session stored: it may have been removed, or the link is wrong."
@@ -191,7 +189,8 @@ def _record(run_id: int | None, phase: str) -> tuple[Response, int]:
 
 
 def _finished_at(sent: Any) -> datetime | None:
-    """When the routine ended: now, or the time a late (offline) record gives, if it is in the last two days."""
+    """When the routine ended: now, or the time a late (offline) record gives, if it is in the last two days
+    (None: older, or not a time); a time ahead of this server's clock is taken as now."""
     moment = now()
     if sent is None:
         return moment
@@ -204,8 +203,9 @@ def _finished_at(sent: Any) -> datetime | None:
     if finished.tzinfo is None:
         return None
     finished = finished.astimezone(UTC)
-    if not moment - LATE_RECORD <= finished <= moment + CLOCK_SKEW:
+    if finished < moment - LATE_RECORD:
         return None
+    # A phone whose clock runs ahead: the routine ended now, not in the future (and is not lost for it).
     return min(finished, moment)
 
 
