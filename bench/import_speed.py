@@ -13,6 +13,12 @@ Run from the project root (see bench/README.md):
    with 1 workers. Target: >= 500 activities per minute with 2 workers. Generating the
    archive is not timed; every file must come out `imported` or the benchmark fails.
 
+3. The same archive imported with 2 workers by the current readers and, beside it in the same
+   round, by the readers as they stood before issue 15 (fitdecode alone, gpxpy, defusedxml's
+   ElementTree: `RECOVERY_PARSERS=reference`), each in a process of its own
+   (`bench.import_once`). Targets: >= 3,000 activities per minute on 2 cores, and >= 4x the
+   import before issue 15. `--large` makes the archive 3,000 runs.
+
 Each figure is the median over --repeat rounds; a round runs every measurement once, in
 turn, so noise from other work on the machine spreads over all of them. The report is
 printed and written as JSON to bench/out/import_speed.json.
@@ -27,6 +33,7 @@ import io
 import json
 import os
 import platform
+import subprocess
 import sys
 import tempfile
 import time
@@ -54,6 +61,10 @@ DEFAULT_RUNS_DIR = Path(__file__).resolve().parents[2] / "shared" / "runs"  # ..
 DEFAULT_JSON = Path(__file__).resolve().parent / "out" / "import_speed.json"
 FITPARSE_RATIO_TARGET = 1.7
 PER_MINUTE_TARGET = 500.0
+#: Issue 15's targets for the mixed export, 2 workers: activities per minute, and the ratio to the import before it.
+MIXED_PER_MINUTE_TARGET = 3000.0
+BEFORE_RATIO_TARGET = 4.0
+LARGE_SYNTHETIC = 3000
 #: --quick: one round, a few synthetic runs, and only the smallest real files.
 QUICK_REPEAT, QUICK_SYNTHETIC, QUICK_REAL_FILES = 1, 8, 24
 #: An untimed import of this many small real files first, so no pass pays for lazy imports.
@@ -248,6 +259,21 @@ def import_pass(paths: Sequence[Path], workers: int) -> ImportPass:
     )
 
 
+def import_in_process_of_its_own(paths: Sequence[Path], workers: int, parsers: str) -> ImportPass:
+    """`bench.import_once` with RECOVERY_PARSERS=`parsers`: its workers start with that parser set."""
+    env = {**os.environ, "RECOVERY_PARSERS": parsers}
+    done = subprocess.run(
+        [sys.executable, "-m", "bench.import_once", "--workers", str(workers), *map(str, paths)],
+        capture_output=True, text=True, env=env, check=False, cwd=Path(__file__).resolve().parents[1],
+    )  # fmt: skip
+    if done.returncode != 0:
+        raise SystemExit(f"FAILED: the {parsers} import in its own process: {done.stderr.strip()[-500:]}")
+    said = json.loads(done.stdout.strip().splitlines()[-1])
+    if said["parsers"] != parsers:
+        raise SystemExit(f"FAILED: asked for the {parsers} readers, the import used {said['parsers']}")
+    return ImportPass(said["seconds"], 0.0, 0.0, None, said["outcomes"], said["runs_stored"], [])
+
+
 def check_synthetic(result: ImportPass, archive: Archive, workers: int) -> None:
     """Every synthetic file must be imported as a new run; anything else is a failure."""
     if result.outcomes != {"imported": archive.activities} or result.runs_stored != archive.activities:
@@ -346,6 +372,25 @@ def table_rows(m: dict[str, Any], real: RealSet, archive: Archive) -> list[dict[
                 "result": verdict(s["median_per_minute"] >= PER_MINUTE_TARGET) if workers == 2 else "-",
             }
         )
+    now, before = m["synthetic_current_readers_w2"], m["synthetic_reference_readers_w2"]
+    rows.append(
+        {
+            "measurement": f"mixed export ({archive.activities} x 1 h), 2 workers, current readers, own process",
+            "median": f"{now['median_per_minute']:.0f} activities/min ({now['median_s']:.2f} s)",
+            "target": f">= {MIXED_PER_MINUTE_TARGET:.0f}/min",
+            "ratio": f"{now['median_per_minute'] / MIXED_PER_MINUTE_TARGET:.2f}x",
+            "result": verdict(now["median_per_minute"] >= MIXED_PER_MINUTE_TARGET),
+        }
+    )
+    rows.append(
+        {
+            "measurement": "  the same, readers before issue 15 (baseline, same rounds)",
+            "median": f"{before['median_per_minute']:.0f} activities/min ({before['median_s']:.2f} s)",
+            "target": f"current >= {BEFORE_RATIO_TARGET:g}x this",
+            "ratio": f"{m['before_over_current']:.2f}x",
+            "result": verdict(m["before_over_current"] >= BEFORE_RATIO_TARGET),
+        }
+    )
     return rows
 
 
@@ -403,13 +448,14 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         help=f"smoke test: 1 round, {QUICK_SYNTHETIC} synthetic runs, the {QUICK_REAL_FILES}"
         " smallest real files (unless --repeat/--synthetic say otherwise)",
     )
+    parser.add_argument("--large", action="store_true", help=f"a {LARGE_SYNTHETIC}-run synthetic export")
     parser.add_argument("--runs-dir", type=Path, default=DEFAULT_RUNS_DIR, help="the real files' folder")
     parser.add_argument("--json", type=Path, default=DEFAULT_JSON, help="where to write the JSON report")
     args = parser.parse_args(argv)
     if args.repeat is None:
         args.repeat = QUICK_REPEAT if args.quick else 3
     if args.synthetic is None:
-        args.synthetic = QUICK_SYNTHETIC if args.quick else 300
+        args.synthetic = QUICK_SYNTHETIC if args.quick else LARGE_SYNTHETIC if args.large else 300
     if args.repeat < 1 or args.synthetic < 1:
         parser.error("--repeat and --synthetic must be at least 1")
     return args
@@ -426,6 +472,7 @@ def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
     dec_passes: list[DecodePass] = []
     real_passes: dict[int, list[ImportPass]] = {1: [], 2: []}
     syn_passes: dict[int, list[ImportPass]] = {1: [], 2: []}
+    side_passes: dict[str, list[ImportPass]] = {"current": [], "reference": []}
     with tempfile.TemporaryDirectory(prefix="bench-import-speed-") as tmp:
         log(f"generating {args.synthetic} synthetic one-hour runs (not timed) ...")
         archive = build_archive(Path(tmp), args.synthetic)
@@ -450,6 +497,14 @@ def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
                     f"round {rnd}/{args.repeat}: synthetic import, {workers} worker(s) {result.seconds:.2f} s "
                     f"({archive.activities / result.seconds * 60:.0f}/min)"
                 )
+            for parsers in ("current", "reference"):
+                result = import_in_process_of_its_own([archive.path], 2, parsers)
+                check_synthetic(result, archive, 2)
+                side_passes[parsers].append(result)
+                log(
+                    f"round {rnd}/{args.repeat}: synthetic import, {parsers} readers, 2 workers, own process "
+                    f"{result.seconds:.2f} s ({archive.activities / result.seconds * 60:.0f}/min)"
+                )
     every_real = real_passes[1] + real_passes[2]
     if len({json.dumps(p.outcomes) for p in every_real}) != 1:
         raise SystemExit(f"FAILED: real-folder outcomes differ between passes: {[p.outcomes for p in every_real]}")
@@ -470,11 +525,17 @@ def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
     for workers in (2, 1):
         measurements[f"synthetic_import_w{workers}"] = summarise_synthetic(syn_passes[workers], archive.activities)
 
+    for parsers in ("current", "reference"):
+        measurements[f"synthetic_{parsers}_readers_w2"] = summarise_synthetic(side_passes[parsers], archive.activities)
+    measurements["before_over_current"] = round(
+        median([p.seconds for p in side_passes["reference"]]) / median([p.seconds for p in side_passes["current"]]), 3
+    )
+
     report: dict[str, Any] = {
         "benchmark": "import_speed",
         "command": ".venv/bin/python -m bench.import_speed " + " ".join(sys.argv[1:] if argv is None else argv),
         "finished_at": utc_now().isoformat(timespec="seconds"),
-        "settings": {"repeat": args.repeat, "synthetic": args.synthetic, "quick": args.quick},
+        "settings": {"repeat": args.repeat, "synthetic": args.synthetic, "quick": args.quick, "large": args.large},
         "environment": {
             "python": platform.python_version(),
             "platform": platform.platform(),

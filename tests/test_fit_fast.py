@@ -360,3 +360,29 @@ def test_the_seed_files_for_damage_take_the_fast_path() -> None:
         assert fast is not None
         assert_identical(fast, decode_reference(data))
         assert not any(isinstance(v, float) and math.isnan(v) for r in fast.records for v in r)
+
+
+def test_the_benchmarks_baseline_reads_with_the_libraries_alone_and_only_when_asked() -> None:
+    """RECOVERY_PARSERS=reference (bench/import_speed.py's baseline) swaps in the readers from before the fast ones;
+    without it, the fast ones read."""
+    import os
+    import subprocess
+    import sys
+
+    show = "import recovery.parsers as p; print(sorted((k, f.__module__, f.__name__) for k, f in p.PARSERS.items()))"
+
+    def readers(**env: str) -> str:
+        base = {k: v for k, v in os.environ.items() if k != "RECOVERY_PARSERS"}
+        done = subprocess.run([sys.executable, "-c", show], capture_output=True, text=True, env={**base, **env},
+                              check=True, timeout=60)  # fmt: skip
+        return done.stdout.strip()
+
+    assert readers(RECOVERY_PARSERS="reference") == str([
+        ("fit", "recovery.parsers.fit", "parse_reference"),
+        ("gpx", "recovery.parsers.gpx_reference", "parse"),
+        ("tcx", "recovery.parsers.tcx_reference", "parse"),
+    ])  # fmt: skip
+    assert readers() == str([
+        ("fit", "recovery.parsers.fit", "parse"), ("gpx", "recovery.parsers.gpx", "parse"),
+        ("tcx", "recovery.parsers.tcx", "parse"),
+    ])  # fmt: skip

@@ -34,6 +34,14 @@ MAX_GZIP_RATIO = 200
 MAX_XML_DEPTH = 64
 
 PARSERS = {"fit": fit.parse, "gpx": gpx.parse, "tcx": tcx.parse}
+#: RECOVERY_PARSERS=reference, for the import benchmark's baseline only: every file read as before issue 15
+#: (fitdecode alone, gpxpy, defusedxml's ElementTree). Read once, when this module is first imported, so a parse
+#: worker takes it from the environment it was started in.
+PARSER_SET = os.environ.get("RECOVERY_PARSERS", "current")
+if PARSER_SET == "reference":
+    from recovery.parsers import gpx_reference, tcx_reference
+
+    PARSERS = {"fit": fit.parse_reference, "gpx": gpx_reference.parse, "tcx": tcx_reference.parse}
 
 
 def content_id(data: bytes) -> str:

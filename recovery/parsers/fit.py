@@ -14,6 +14,7 @@ import io
 import math
 import struct
 import warnings
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -117,6 +118,10 @@ class DecodedFit:
     warnings: list[str] = field(default_factory=list)
 
 
+#: A FIT decoder: `decode` (the fast path first) or `decode_reference` (fitdecode alone).
+Decoder = Callable[[bytes, "io.BytesIO | None"], DecodedFit]
+
+
 def decode(data: bytes, stream: io.BytesIO | None = None) -> DecodedFit:
     """Decode FIT bytes (chained files included) into native-field dicts.
 
@@ -190,7 +195,7 @@ def decode_reference(data: bytes, stream: io.BytesIO | None = None) -> DecodedFi
     return out
 
 
-def parse(data: bytes, name: str, content_id: str) -> Run:
+def parse(data: bytes, name: str, content_id: str, *, decoder: Decoder | None = None) -> Run:
     """Read a FIT file into a Run, or say in one sentence why it is not one.
 
     fitdecode can fail on damaged bytes in ways it does not foresee itself
@@ -199,14 +204,19 @@ def parse(data: bytes, name: str, content_id: str) -> Run:
     """
     stream = io.BytesIO(data)
     with refusing(name, "the FIT data is damaged", lambda _exc: f"at byte {stream.tell()}"):
-        fit = _decode(data, stream, name)
+        fit = _decode(data, stream, name, decoder or decode)
     return _build_run(fit, name, content_id)
 
 
-def _decode(data: bytes, stream: io.BytesIO, name: str) -> DecodedFit:
+def parse_reference(data: bytes, name: str, content_id: str) -> Run:
+    """`parse` with fitdecode alone, as FIT files were read before the fast path: the benchmarks' baseline."""
+    return parse(data, name, content_id, decoder=decode_reference)
+
+
+def _decode(data: bytes, stream: io.BytesIO, name: str, decoder: Decoder) -> DecodedFit:
     """`decode`, with fitdecode's own errors said in plain words."""
     try:
-        return decode(data, stream)
+        return decoder(data, stream)
     except fitdecode.FitHeaderError as exc:
         raise FileRejected(name, f"is not a readable FIT file: its header is damaged ({exc})") from exc
     except fitdecode.FitEOFError as exc:
