@@ -30,6 +30,7 @@ from recovery.classify import normalise_sport
 from recovery.errors import FileRejected, NotAnActivity
 from recovery.model import Run
 from recovery.parsers import samples
+from recovery.parsers.xmlsafe import ITERPARSE_OPTIONS
 from recovery.streams import downsample, from_rows
 
 _DECLARES = "declares a DTD or XML entities, which activity files never need; refused for safety"
@@ -91,13 +92,7 @@ def parse(data: bytes | str, name: str, content_id: str) -> Run:
         events=("end",),
         tag=_TAGS,
         encoding="utf-8",  # the text is already decoded: a declared encoding no longer applies
-        resolve_entities=False,
-        no_network=True,
-        load_dtd=False,
-        huge_tree=False,
-        remove_comments=True,
-        remove_pis=True,
-        recover=True,  # goes on past a namespace complaint expat never makes; each is judged below
+        **ITERPARSE_OPTIONS,  # the safety settings, shared with the other reader (recovery.parsers.xmlsafe)
     )
     try:
         for _event, element in parsing:

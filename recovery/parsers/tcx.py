@@ -24,6 +24,7 @@ from recovery.classify import normalise_sport
 from recovery.errors import FileRejected, NotAnActivity
 from recovery.model import FOOT_SPORTS, Lap, Leg, Run
 from recovery.parsers import samples
+from recovery.parsers.xmlsafe import ITERPARSE_OPTIONS
 from recovery.streams import downsample, from_rows
 
 #: The elements read, in any namespace (apps disagree on them).
@@ -196,13 +197,7 @@ def parse(data: bytes, name: str, content_id: str) -> Run:
         events=("end",),
         encoding=encoding,
         tag=_TAGS,
-        resolve_entities=False,
-        no_network=True,
-        load_dtd=False,
-        huge_tree=False,
-        remove_comments=True,
-        remove_pis=True,
-        recover=True,  # goes on past a namespace complaint expat never makes; each is judged below
+        **ITERPARSE_OPTIONS,  # the safety settings, shared with the other reader (recovery.parsers.xmlsafe)
     )
     try:
         for _event, element in parsing:

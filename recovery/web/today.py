@@ -25,6 +25,7 @@ from recovery.coaching import (
     warmup_for,
 )
 from recovery.history import (
+    ITEM_NOUNS,
     MOST_ITEMS,
     RoutineSession,
     SessionInputError,
@@ -120,7 +121,7 @@ def _timer_page(routine: Routine | None, phase_title: str, done_url: str, back_u
     plan.update(speed=speed, done_url=done_url)
     for item in plan["items"]:
         item["figure"] = url_for("static", filename=f"figures/{item['id']}.svg")
-    word = "exercise" if routine.phase == "strength" else "stretch"
+    word = ITEM_NOUNS[routine.phase][0]  # "Did any move not agree with you?" after a warm-up
     return render_template("timer.html", routine=routine, plan=plan, phase_title=phase_title, back_url=back_url,
                            word=word)  # fmt: skip
 
