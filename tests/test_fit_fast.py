@@ -22,6 +22,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from recovery.errors import FileProblem
+from recovery.parsers import fit, gunzip_if_needed
 from recovery.parsers.fit import DecodedFit, _build_run, decode, decode_reference, fit_crc
 from recovery.parsers.fitfast import decode_fast
 from recovery.synthetic import make_run, to_fit
@@ -386,3 +387,19 @@ def test_the_benchmarks_baseline_reads_with_the_libraries_alone_and_only_when_as
         ("fit", "recovery.parsers.fit", "parse"), ("gpx", "recovery.parsers.gpx", "parse"),
         ("tcx", "recovery.parsers.tcx", "parse"),
     ])  # fmt: skip
+
+
+# --- the file checksum in C -------------------------------------------------------------------
+
+
+@settings(max_examples=200, deadline=None)
+@given(data=st.binary(max_size=4096), start=st.integers(0, 0xFFFF))
+def test_the_c_checksum_equals_the_profiles_algorithm_for_any_bytes(data: bytes, start: int) -> None:
+    assert fit._file_crc(data) == fit_crc(data)
+    assert fit._file_crc(data, start) == fit_crc(data, start)
+
+
+def test_the_c_checksum_equals_the_profiles_algorithm_on_every_real_fit_file(shared_runs: Path) -> None:
+    for row in FIT_ROWS:
+        data = gunzip_if_needed((shared_runs / row.file).read_bytes(), row.file)
+        assert fit._file_crc(data) == fit_crc(data), row.file

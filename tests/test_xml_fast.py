@@ -22,7 +22,7 @@ from hypothesis import strategies as st
 from recovery import parsers
 from recovery.errors import FileProblem
 from recovery.model import Run
-from recovery.parsers import gpx, gpx_reference, read_activity, read_file, tcx, tcx_reference
+from recovery.parsers import gpx, gpx_reference, read_activity, read_file, tcx, tcx_reference, xmlsafe
 from recovery.synthetic import gzip_bytes, make_run, to_gpx, to_tcx
 from tests.manifest import rows
 from tests.test_fuzz import DAMAGE, damaged
@@ -435,3 +435,68 @@ def test_the_lxml_readers_alone_refuse_a_dtd_and_never_read_a_file_through_an_en
         f"hostile.{fmt} declares a DTD or XML entities, which activity files never need; refused for safety."
     )
     assert "hunter2" not in repr(refused.value.__dict__)
+
+
+# --- parsed whole or streamed: the same reading ---------------------------------------------------
+# A document up to xmlsafe.WHOLE_TREE_CHARS is parsed whole and its nesting measured on the tree; a
+# longer one is streamed and check_xml measures the nesting as expat reads it. Setting the limit to 0
+# streams every file, so both ways are held to the same outcome.
+
+
+def _streamed(data: bytes, name: str, monkeypatch: pytest.MonkeyPatch) -> Outcome:
+    with monkeypatch.context() as patch:
+        patch.setattr(xmlsafe, "WHOLE_TREE_CHARS", 0)
+        return _outcome(data, name)
+
+
+@pytest.mark.parametrize("file", [row.file for row in _XML_ROWS] or ["(none)"])
+def test_each_real_xml_file_reads_the_same_streamed_as_parsed_whole(
+    shared_runs: object, file: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = shared_runs / file  # type: ignore[operator]
+    data = read_file(path)
+    assert xmlsafe.held_whole(data)
+    assert _streamed(data, path.name, monkeypatch) == _outcome(data, path.name)
+
+
+def _deep(fmt: str, depth: int, tail: str = "") -> bytes:
+    nest = "<x>" * depth + "</x>" * depth
+    if fmt == "gpx":
+        points = [_pt(0), _pt(1).replace("</trkpt>", f"<extensions>{nest}</extensions></trkpt>")]
+        return _gpx("<trk>" + _seg(points) + "</trk>" + tail)
+    return (
+        '<?xml version="1.0"?><TrainingCenterDatabase><Activities><Activity Sport="Running">'
+        f"<Id>2026-11-20T07:00:00Z</Id><Lap StartTime=\"2026-11-20T07:00:00Z\"><Track><Trackpoint>"
+        f"<Time>2026-11-20T07:00:00Z</Time><Extensions>{nest}</Extensions></Trackpoint></Track></Lap>"
+        f"</Activity></Activities>{tail}</TrainingCenterDatabase>"
+    ).encode()
+
+
+@pytest.mark.parametrize("fmt", ["gpx", "tcx"])
+@pytest.mark.parametrize(
+    ("depth", "tail", "refusal"),
+    [
+        (200, "", "levels deep"),  # too deep
+        (200, "<broken", "levels deep"),  # too deep first, then not well-formed: the first problem is said
+        (20, "<broken", "not well-formed"),  # deep enough to be read, then not well-formed
+    ],
+)
+def test_nesting_too_deep_is_refused_alike_whether_measured_on_the_tree_or_by_expat(
+    fmt: str, depth: int, tail: str, refusal: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    data = _deep(fmt, depth, tail)
+    whole = _outcome(data, f"deep.{fmt}")
+    assert isinstance(whole, tuple) and refusal in whole[1]
+    assert _streamed(data, f"deep.{fmt}", monkeypatch) == whole
+    with _readers(gpx_reference.parse, tcx_reference.parse):
+        assert _outcome(data, f"deep.{fmt}") == whole
+
+
+@pytest.mark.parametrize("fmt", ["gpx", "tcx"])
+def test_nesting_just_within_the_limit_is_read_whole_and_streamed(fmt: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    inner = xmlsafe.MAX_XML_DEPTH - (5 if fmt == "gpx" else 7)  # the levels around the <x> elements
+    fits, over = _outcome(_deep(fmt, inner), f"deep.{fmt}"), _outcome(_deep(fmt, inner + 1), f"deep.{fmt}")
+    assert isinstance(fits, Run)
+    assert isinstance(over, tuple) and "levels deep" in over[1]
+    assert _streamed(_deep(fmt, inner), f"deep.{fmt}", monkeypatch) == fits
+    assert _streamed(_deep(fmt, inner + 1), f"deep.{fmt}", monkeypatch) == over

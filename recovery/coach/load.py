@@ -23,6 +23,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import lru_cache
+from itertools import islice
 from types import EllipsisType
 
 from recovery.classify import activity_span
@@ -134,11 +135,13 @@ def heart_time(run: Run) -> HeartTime | None:
     t, hr = run.streams.t, run.streams.hr
     seconds_at: dict[int, float] = {}
     count = 0
-    for i in range(1, len(t)):
-        dt = t[i] - t[i - 1]
-        if not math.isfinite(hr[i]) or not 0 < dt <= 30:
+    isfinite = math.isfinite
+    # each sample with the one before it (`t` runs one longer than the other two, so not strict)
+    for before, now, reading in zip(t, islice(t, 1, None), islice(hr, 1, None), strict=False):
+        dt = now - before
+        if not isfinite(reading) or not 0 < dt <= 30:
             continue
-        bpm = round(hr[i])
+        bpm = round(reading)
         seconds_at[bpm] = seconds_at.get(bpm, 0.0) + dt
         count += 1
     if count < 10:

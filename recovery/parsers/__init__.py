@@ -21,7 +21,8 @@ from recovery import bounds
 from recovery.classify import display_name, settle_sport
 from recovery.errors import FileRejected, refusing
 from recovery.model import Run
-from recovery.parsers import fit, gpx, tcx
+from recovery.parsers import fit, gpx, tcx, xmlsafe
+from recovery.parsers.xmlsafe import MAX_XML_DEPTH
 
 #: Files above this size are refused before parsing. The largest real
 #: activity we know of (a 14-hour triathlon at 1 Hz) is a few MB of FIT and
@@ -30,8 +31,6 @@ MAX_FILE_BYTES = 200 * 1024 * 1024
 #: A gzip file may not unpack to more than this, nor grow more than this ratio.
 MAX_UNPACKED_BYTES = MAX_FILE_BYTES
 MAX_GZIP_RATIO = 200
-#: XML nested deeper than this is refused before any library sees it: real TCX nests about 9 deep.
-MAX_XML_DEPTH = 64
 
 PARSERS = {"fit": fit.parse, "gpx": gpx.parse, "tcx": tcx.parse}
 #: RECOVERY_PARSERS=reference, for the import benchmark's baseline only: every file read as before issue 15
@@ -42,6 +41,9 @@ if PARSER_SET == "reference":
     from recovery.parsers import gpx_reference, tcx_reference
 
     PARSERS = {"fit": fit.parse_reference, "gpx": gpx_reference.parse, "tcx": tcx_reference.parse}
+#: The readers that parse a document up to `xmlsafe.WHOLE_TREE_CHARS` whole and measure its nesting on the
+#: tree themselves, so `check_xml` need not.
+WHOLE_TREE_READERS = frozenset({gpx.parse, tcx.parse})
 
 
 def content_id(data: bytes) -> str:
@@ -67,9 +69,10 @@ def read_activity(data: bytes, name: str, *, known_id: str | None = None) -> Run
         fmt = sniff_format(body, name)
     with refusing(name, f"the {fmt.upper()} data is damaged", _xml_place):
         document: bytes | str = gpx.as_text(body) if fmt == "gpx" else body  # decoded once, checked, then read
+        reader = PARSERS[fmt]
         if fmt in ("gpx", "tcx"):
-            check_xml(document, name)
-        run = PARSERS[fmt](document, name, cid)  # type: ignore[arg-type]
+            check_xml(document, name, nesting=reader not in WHOLE_TREE_READERS or not xmlsafe.held_whole(document))
+        run = reader(document, name, cid)  # type: ignore[arg-type]
         return settle_sport(bounds.check_run(run, name))
 
 
@@ -170,7 +173,7 @@ def sniff_format(data: bytes, name: str) -> str:
     raise FileRejected(name, "is not an activity file: it is neither FIT, GPX nor TCX")
 
 
-def check_xml(document: bytes | str, name: str) -> None:
+def check_xml(document: bytes | str, name: str, *, nesting: bool = True) -> None:
     """One pass of expat over the whole document before any XML library builds a tree.
 
     Refuses a DOCTYPE or entity declaration (real GPX/TCX never use them,
@@ -179,6 +182,11 @@ def check_xml(document: bytes | str, name: str) -> None:
     and anything not well-formed, with its line and column. expat is
     iterative, so no depth can overflow it. GPX is checked as the text the
     reader (lxml, `recovery.parsers.gpx`) will be given.
+
+    `nesting=False` leaves the depth to a reader that measures it on the whole tree
+    (`xmlsafe.too_deep`), so expat runs without a Python call per element. A document it
+    refuses is read once more with the depth measured, so the refusal is the first problem
+    in it, as ever.
     """
     parser = expat.ParserCreate()
     depth = 0
@@ -187,11 +195,7 @@ def check_xml(document: bytes | str, name: str) -> None:
         nonlocal depth
         depth += 1
         if depth > MAX_XML_DEPTH:
-            raise FileRejected(
-                name,
-                f"nests its XML more than {MAX_XML_DEPTH} levels deep (activity files need about 10); "
-                "refused for safety",
-            )
+            raise xmlsafe.nesting_refusal(name)
 
     def end(_tag: str) -> None:
         nonlocal depth
@@ -200,12 +204,18 @@ def check_xml(document: bytes | str, name: str) -> None:
     def declaration(*_args: object) -> None:
         raise FileRejected(name, "declares a DTD or XML entities, which activity files never need; refused for safety")
 
-    parser.StartElementHandler = start
-    parser.EndElementHandler = end
+    if nesting:
+        parser.StartElementHandler = start
+        parser.EndElementHandler = end
     parser.StartDoctypeDeclHandler = declaration
     parser.EntityDeclHandler = declaration
     try:
-        parser.Parse(document, True)
+        try:
+            parser.Parse(document, True)
+        except expat.ExpatError:
+            if not nesting:  # a nesting too deep may come before the error: find the first problem, as ever
+                check_xml(document, name, nesting=True)
+            raise
     except expat.ExpatError as exc:
         reason = expat.errors.messages.get(exc.code, "not well-formed")
         raise FileRejected(

@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
+import crcmod
 import fitdecode
 
 from recovery import bounds
@@ -73,11 +74,19 @@ _CRC_TABLE = _crc_table()
 
 
 def fit_crc(data: bytes, crc: int = 0) -> int:
-    """The FIT CRC-16 of `data`, continuing from `crc`."""
+    """The FIT CRC-16 of `data`, continuing from `crc`: the profile's algorithm, kept as the reference.
+
+    `_file_crc` (crcmod-plus's C loop, 40x faster) is what the import uses; tests/test_fit_fast.py
+    holds the two equal.
+    """
     table = _CRC_TABLE
     for byte in data:
         crc = (crc >> 8) ^ table[(crc ^ byte) & 0xFF]
     return crc
+
+
+#: The same CRC-16/ARC in C: polynomial x^16 + x^15 + x^2 + 1, reflected, starting from 0, no final XOR.
+_file_crc: Callable[[bytes], int] = crcmod.mkCrcFun(0x18005, initCrc=0, rev=True, xorOut=0)
 
 
 def checksum_warnings(data: bytes) -> list[str]:
@@ -97,7 +106,7 @@ def checksum_warnings(data: bytes) -> list[str]:
         if end + 2 > len(data):
             break
         stored = int.from_bytes(data[end : end + 2], "little")
-        if stored and fit_crc(data[pos:end]) != stored:
+        if stored and _file_crc(data[pos:end]) != stored:
             warnings.append(f"mismatching CRC in FIT footer (footer offset: {end})")
         pos = end + 2
     return warnings

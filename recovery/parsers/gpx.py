@@ -1,9 +1,10 @@
 """GPX, the XML track format phone apps, Strava and Garmin Connect export.
 
-Read with lxml's iterparse (after the shared safety check, `recovery.parsers.check_xml`): no
-entities resolved, no DTD loaded, nothing fetched, no huge text nodes. Each track point becomes
-one small tuple as soon as it is read and is then cleared, so a long run streams instead of
-building gpxpy's objects (its parse was three quarters of an import). It reads exactly what
+Read with lxml (after the shared safety check, `recovery.parsers.check_xml`; the settings in
+`recovery.parsers.xmlsafe`): no entities resolved, no DTD loaded, nothing fetched, no huge text
+nodes. A document of ordinary size is parsed whole and walked; a huge one is streamed with
+iterparse. Either way each track point becomes one small tuple as soon as it is read and is then
+cleared, instead of gpxpy's objects (its parse was three quarters of an import). It reads exactly what
 gpxpy read for `recovery.parsers.gpx_reference`, the reader it replaced, down to gpxpy's
 checks and their words, and tests/test_xml_fast.py holds it to the same Run, warnings and
 refusals. Heart rate comes from whichever extension namespace the app used (GPX 1.1 only, as
@@ -13,7 +14,6 @@ gpxpy reads extensions only there).
 from __future__ import annotations
 
 import functools
-import io
 import itertools
 import math
 import re
@@ -29,8 +29,7 @@ from recovery import bounds
 from recovery.classify import normalise_sport
 from recovery.errors import FileRejected, NotAnActivity
 from recovery.model import Run
-from recovery.parsers import samples
-from recovery.parsers.xmlsafe import ITERPARSE_OPTIONS
+from recovery.parsers import samples, xmlsafe
 from recovery.streams import downsample, from_rows
 
 _DECLARES = "declares a DTD or XML entities, which activity files never need; refused for safety"
@@ -87,21 +86,16 @@ def parse(data: bytes | str, name: str, content_id: str) -> Run:
     """Read a GPX file into a Run, or say in one sentence why it is not one."""
     text = _DEFAULT_NAMESPACE.sub("", data if isinstance(data, str) else as_text(data), count=1)
     reading = _Reading()
-    parsing = etree.iterparse(
-        io.BytesIO(_undeclared(text).encode("utf-8")),
-        events=("end",),
-        tag=_TAGS,
-        encoding="utf-8",  # the text is already decoded: a declared encoding no longer applies
-        **ITERPARSE_OPTIONS,  # the safety settings, shared with the other reader (recovery.parsers.xmlsafe)
-    )
+    source = _undeclared(text).encode("utf-8")  # the text is decoded already: a declared encoding no longer applies
     try:
-        for _event, element in parsing:
+        walk = xmlsafe.Walk(source, "utf-8", _TAGS, name, whole=xmlsafe.held_whole(text))
+        for _event, element in walk:
             reading.element(element)
     except etree.XMLSyntaxError as exc:
         raise FileRejected(name, f"is not well-formed XML, so it cannot be read as GPX ({_cause(str(exc))})") from exc
-    if parsing.root is not None and parsing.root.getroottree().docinfo.internalDTD is not None:
+    if walk.root is not None and walk.root.getroottree().docinfo.internalDTD is not None:
         raise FileRejected(name, _DECLARES)  # check_xml refuses it first; this holds when the reader is called alone
-    cause = _syntax(text, parsing.error_log, name)
+    cause = _syntax(text, walk.error_log, name)
     if cause is not None:
         raise FileRejected(name, f"is not well-formed XML, so it cannot be read as GPX ({cause})")
     invalid = reading.first_invalid()
@@ -124,6 +118,9 @@ def parse(data: bytes | str, name: str, content_id: str) -> Run:
     when = _plausible_times(timed, name)
     origin = min(when.values())
     rows = []
+    # A point's coordinates are floats already, so bounds.is_position is these two comparisons (NaN fails them).
+    low_lat, high_lat = -bounds.MAX_LATITUDE, bounds.MAX_LATITUDE
+    low_lon, high_lon = -bounds.MAX_LONGITUDE, bounds.MAX_LONGITUDE
     running = 0.0  # along the track, not counting the jump between segments
     recorded = 0.0  # time within segments: a new segment means the recording paused
     for seg in segments:
@@ -132,7 +129,7 @@ def parse(data: bytes | str, name: str, content_id: str) -> Run:
         if seg_times:
             recorded += (max(seg_times) - min(seg_times)).total_seconds()
         for p in seg:
-            if bounds.is_position(p.latitude, p.longitude):
+            if low_lat <= p.latitude <= high_lat and low_lon <= p.longitude <= high_lon:  # bounds.is_position
                 if prev is not None:
                     running += samples.haversine_m(prev.latitude, prev.longitude, p.latitude, p.longitude)
                 prev = p
@@ -401,7 +398,7 @@ def _time(text: str | None) -> tuple[bool, datetime | None]:
         local = datetime(*parts, micro)  # type: ignore[misc]
     except (ValueError, OverflowError):
         return False, None
-    if not zone:
+    if not zone or zone == "Z":  # what almost every file writes: no offset to take away
         return True, local.replace(tzinfo=UTC)
     offset = timedelta(minutes=_offset_minutes(zone))
     if not -timedelta(hours=24) < offset < timedelta(hours=24):
@@ -484,7 +481,7 @@ def _distance_2d(latitude_1: float, longitude_1: float, latitude_2: float, longi
 
 
 def _finite_position(point: _Point) -> bool:
-    return bounds.finite(point.latitude) is not None and bounds.finite(point.longitude) is not None
+    return math.isfinite(point.latitude) and math.isfinite(point.longitude)  # floats: bounds.finite's test
 
 
 def _extension_value(extensions: etree._Element, tags: set[str]) -> float | None:

@@ -1,10 +1,10 @@
 """TCX, Garmin's older XML format, still exported by Garmin Connect, Polar and Strava.
 
-Read with lxml's iterparse (after the shared safety check, `recovery.parsers.check_xml`): no
-entities resolved, no DTD loaded, nothing fetched, no huge text nodes. Each trackpoint becomes
-one row as soon as it is read and is then cleared, so a long run streams instead of building one
-big tree. It reads exactly what `recovery.parsers.tcx_reference` (the defusedxml reader it
-replaced) reads, and tests/test_xml_fast.py holds it to the same Run, warnings and refusals.
+Read with lxml (after the shared safety check, `recovery.parsers.check_xml`; the settings in
+`recovery.parsers.xmlsafe`): no entities resolved, no DTD loaded, nothing fetched, no huge text
+nodes. A document of ordinary size is parsed whole and walked; a huge one is streamed with
+iterparse, each trackpoint cleared once read. It reads exactly what `recovery.parsers.tcx_reference`
+(the defusedxml reader it replaced) reads, and tests/test_xml_fast.py holds it to the same Run, warnings and refusals.
 """
 
 from __future__ import annotations
@@ -23,8 +23,7 @@ from recovery import bounds
 from recovery.classify import normalise_sport
 from recovery.errors import FileRejected, NotAnActivity
 from recovery.model import FOOT_SPORTS, Lap, Leg, Run
-from recovery.parsers import samples
-from recovery.parsers.xmlsafe import ITERPARSE_OPTIONS
+from recovery.parsers import samples, xmlsafe
 from recovery.streams import downsample, from_rows
 
 #: The elements read, in any namespace (apps disagree on them).
@@ -192,15 +191,9 @@ def parse(data: bytes, name: str, content_id: str) -> Run:
     """Read a TCX file into a Run, or say in one sentence why it is not one."""
     reading = _Reading()
     body, encoding = _undeclared(data)
-    parsing = etree.iterparse(
-        io.BytesIO(body),
-        events=("end",),
-        encoding=encoding,
-        tag=_TAGS,
-        **ITERPARSE_OPTIONS,  # the safety settings, shared with the other reader (recovery.parsers.xmlsafe)
-    )
     try:
-        for _event, element in parsing:
+        walk = xmlsafe.Walk(body, encoding, _TAGS, name, whole=xmlsafe.held_whole(data))
+        for _event, element in walk:
             tag = _local(element.tag)
             if tag == "Trackpoint":
                 reading.trackpoint(element)
@@ -214,9 +207,9 @@ def parse(data: bytes, name: str, content_id: str) -> Run:
                 reading.author = _text(element, "Name")
     except (etree.XMLSyntaxError, LookupError) as exc:  # LookupError: an encoding libxml2 does not know
         raise FileRejected(name, f"is not well-formed XML, so it cannot be read as TCX ({exc})") from exc
-    if parsing.root is not None and parsing.root.getroottree().docinfo.internalDTD is not None:
+    if walk.root is not None and walk.root.getroottree().docinfo.internalDTD is not None:
         raise FileRejected(name, _DECLARES)  # check_xml refuses it first; this holds when the reader is called alone
-    cause = _syntax(data, parsing.error_log, name)
+    cause = _syntax(data, walk.error_log, name)
     if cause is not None:
         raise FileRejected(name, f"is not well-formed XML, so it cannot be read as TCX ({cause})")
 
