@@ -86,7 +86,7 @@ def fit_crc(data: bytes, crc: int = 0) -> int:
 
 
 #: The same CRC-16/ARC in C: polynomial x^16 + x^15 + x^2 + 1, reflected, starting from 0, no final XOR.
-_file_crc: Callable[[bytes], int] = crcmod.mkCrcFun(0x18005, initCrc=0, rev=True, xorOut=0)
+_file_crc: Callable[..., int] = crcmod.mkCrcFun(0x18005, initCrc=0, rev=True, xorOut=0)
 
 
 def checksum_warnings(data: bytes) -> list[str]:

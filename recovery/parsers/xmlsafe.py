@@ -34,8 +34,9 @@ ITERPARSE_OPTIONS: dict[str, Any] = {
 #: and the gpxpy reference copies extensions recursively.
 MAX_XML_DEPTH = 64
 #: Documents up to this length (characters of GPX text, bytes of TCX) are parsed whole: a one-hour
-#: run at 1 Hz is about 1 MB, and libxml2's tree about ten times the text.
-WHOLE_TREE_CHARS = 32 * 1024 * 1024
+#: run at 1 Hz is about 1 MB, a 20-hour ultra about 16 MB, and libxml2's tree about ten times the
+#: text, in each parse worker.
+WHOLE_TREE_CHARS = 16 * 1024 * 1024
 #: An element at depth MAX_XML_DEPTH + 1 exists: each step of the path is one level, walked in C.
 _TOO_DEEP = etree.XPath("boolean(/" + "/".join(["*"] * (MAX_XML_DEPTH + 1)) + ")")
 
