@@ -26,7 +26,7 @@ from recovery.coach.load import HeartTime, RunFigures
 from recovery.database import Database, clean_path, clean_text
 from recovery.history import RoutineSession, items_json
 from recovery.model import Lap, Leg, Run, iso_utc
-from recovery.streams import Streams, pack, unpack
+from recovery.streams import Streams, unpack
 
 
 @dataclass(frozen=True)
@@ -749,21 +749,22 @@ class Writer:
         )
         return [_stored(r, True) for r in self.conn.execute(query)]
 
-    def insert_run(self, run: Run, figures: RunFigures, *, now: datetime) -> int:
+    def insert_run(self, run: Run, figures: RunFigures, samples: bytes, *, now: datetime) -> int:
+        """Store a run, its figures and its samples (`run.streams` packed by `recovery.streams.pack`)."""
         values = run_to_row(run, figures, now=now)
         values["created_at"] = _utc_naive(now)
         result = self.conn.execute(schema.runs.insert().values(**values))
         run_id = int(result.inserted_primary_key[0])
-        self.conn.execute(schema.run_samples.insert().values(run_id=run_id, streams=pack(run.streams)))
+        self.conn.execute(schema.run_samples.insert().values(run_id=run_id, streams=samples))
         return run_id
 
-    def replace_run(self, run_id: int, run: Run, figures: RunFigures, *, now: datetime) -> None:
+    def replace_run(self, run_id: int, run: Run, figures: RunFigures, samples: bytes, *, now: datetime) -> None:
         """Swap in a richer copy of the same activity, keeping its id."""
         values = run_to_row(run, figures, now=now)
         self.conn.execute(schema.runs.update().where(schema.runs.c.id == run_id).values(**values))
-        samples = schema.run_samples
-        self.conn.execute(samples.delete().where(samples.c.run_id == run_id))
-        self.conn.execute(samples.insert().values(run_id=run_id, streams=pack(run.streams)))
+        table = schema.run_samples
+        self.conn.execute(table.delete().where(table.c.run_id == run_id))
+        self.conn.execute(table.insert().values(run_id=run_id, streams=samples))
 
     def add_source(self, run_id: int, run: Run, path: str, *, now: datetime) -> None:
         self.conn.execute(

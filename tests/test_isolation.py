@@ -43,7 +43,7 @@ def test_files_parsed_in_a_worker_give_the_same_run_as_here() -> None:
     with ParsePool(1) as pool:
         parsed = pool.submit(data, "Activity/A1.FIT", content_id=None, hint=None).result()
     assert parsed.outcome is None and len(parsed.parts) == 1
-    assert parsed.parts[0].start_time_utc == START and parsed.parts[0].is_run
+    assert parsed.parts[0].run.start_time_utc == START and parsed.parts[0].run.is_run
 
 
 def test_a_worker_that_crashes_mid_file_refuses_that_file_and_the_next_one_is_read() -> None:
@@ -61,7 +61,7 @@ def test_a_worker_that_crashes_mid_file_refuses_that_file_and_the_next_one_is_re
         assert crashed.outcome == "rejected"
         assert crashed.message == "long.gpx could not be read: reading it stopped the parser (it crashed with SIGSEGV)."
         after = pool.submit(to_fit(make_run(2, START)), "watch/next.fit", content_id=None, hint=None).result()
-    assert after.outcome is None and after.parts[0].is_run, "a new worker took over"
+    assert after.outcome is None and after.parts[0].run.is_run, "a new worker took over"
 
 
 def test_a_file_needing_more_memory_than_the_ceiling_is_refused_and_the_worker_goes_on() -> None:

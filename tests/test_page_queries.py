@@ -22,7 +22,7 @@ from recovery.coach.load import RunFigures, run_figures
 from recovery.history import RoutineSession
 from recovery.parsers import read_activity
 from recovery.store import Store
-from recovery.streams import Streams
+from recovery.streams import Streams, pack
 from recovery.synthetic import make_run, to_fit
 from recovery.web import create_app
 from tests.conftest import NOW
@@ -53,7 +53,7 @@ def fill(store: Store, runs: int) -> int:
             start = model.start_time_utc - shift  # type: ignore[operator]
             run = dataclasses.replace(model, content_id=f"run-{day}", start_time_utc=start, streams=Streams())
             span = (figures.span[0] - shift, figures.span[1] - shift)  # type: ignore[index]
-            newest = w.insert_run(run, RunFigures(span, figures.heart), now=NOW)
+            newest = w.insert_run(run, RunFigures(span, figures.heart), pack(run.streams), now=NOW)
             w.add_source(newest, run, f"/watch/{day}.fit", now=NOW)
     for day in range(runs, 0, -2):
         end = NOW - timedelta(days=day, hours=-1)

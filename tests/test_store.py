@@ -7,7 +7,6 @@ from pathlib import Path
 
 import pytest
 
-from recovery.coach.load import run_figures
 from recovery.database import clean_path
 from recovery.history import RoutineSession
 from recovery.ingest import ingest_bytes, ingest_inputs
@@ -127,8 +126,9 @@ def test_a_failed_write_leaves_no_half_run(store: Store) -> None:
 
     parsed = parse_bytes(data, "crash.fit")
     with pytest.raises(RuntimeError), store.writing() as w:
-        run_id = w.insert_run(parsed.parts[0], run_figures(parsed.parts[0]), now=NOW)
-        w.add_source(run_id, parsed.parts[0], "crash.fit", now=NOW)
+        part = parsed.parts[0]
+        run_id = w.insert_run(part.run, part.figures, part.samples, now=NOW)
+        w.add_source(run_id, part.run, "crash.fit", now=NOW)
         raise RuntimeError("power cut")
     assert store.count_runs(only_runs=False) == 0
     assert store.known_content_ids() == set()

@@ -1,9 +1,11 @@
 """The lxml GPX and TCX readers give the very Run the gpxpy/defusedxml readers gave, or the same refusal.
 
 recovery/parsers/gpx_reference.py and tcx_reference.py are the readers the project used before;
-every file here goes through the whole of `read_activity` twice, once with each, and the two
-outcomes must be equal: the Run to the last digit of every float (streams included), or the same
-kind of refusal with the same sentence.
+every file here goes through the whole of `read_activity` with each, and the outcomes must be
+equal: the Run to the last digit of every float (streams included), or the same kind of refusal
+with the same sentence. The lxml readers read an ordinary file's track points at once, by column
+(`recovery.parsers.xmlcolumns`); each file is also read by their element walk alone, which
+must give the same outcome again.
 """
 
 from __future__ import annotations
@@ -41,6 +43,18 @@ def _readers(gpx_parse: object, tcx_parse: object) -> Iterator[None]:
         parsers.PARSERS.update(before)
 
 
+@contextmanager
+def _walked() -> Iterator[None]:
+    """The lxml readers without their column reading: every track point read by the walk."""
+    columns, table = gpx._Reading.columns, tcx._columns
+    gpx._Reading.columns = lambda self, root: False  # type: ignore[method-assign]
+    tcx._columns = lambda root: None
+    try:
+        yield
+    finally:
+        gpx._Reading.columns, tcx._columns = columns, table  # type: ignore[method-assign]
+
+
 def _outcome(data: bytes, name: str) -> Outcome:
     try:
         return read_activity(data, name)
@@ -49,11 +63,17 @@ def _outcome(data: bytes, name: str) -> Outcome:
 
 
 def both(data: bytes, name: str) -> tuple[Outcome, Outcome]:
-    """(the reference readers' outcome, the lxml readers' outcome) for one file's bytes."""
+    """(the reference readers' outcome, the lxml readers' outcome) for one file's bytes.
+
+    The lxml readers' outcome is checked first to be the same with and without their columns.
+    """
     with _readers(gpx_reference.parse, tcx_reference.parse):
         reference = _outcome(data, name)
     with _readers(gpx.parse, tcx.parse):
         fast = _outcome(data, name)
+        with _walked():
+            walked = _outcome(data, name)
+    assert fast == walked, "the column reading and the walk disagree"
     return reference, fast
 
 
@@ -91,6 +111,38 @@ def test_real_files_the_reference_reads_are_read_with_real_numbers(shared_runs: 
     ]
     assert len(runs) >= len(_XML_ROWS) // 2
     assert sum(1 for run in runs if run.distance_m) >= len(runs) // 2
+
+
+def _read_by_column(data: bytes, name: str) -> bool:
+    """Whether the lxml reader read this file's track points by column rather than by its walk."""
+    taken: list[bool] = []
+    columns, table = gpx._Reading.columns, tcx._columns
+
+    def gpx_columns(reading: object, root: object) -> bool:
+        taken.append(columns(reading, root))  # type: ignore[arg-type]
+        return taken[-1]
+
+    def tcx_table(root: object) -> object:
+        rows = table(root)  # type: ignore[arg-type]
+        taken.append(rows is not None)
+        return rows
+
+    gpx._Reading.columns, tcx._columns = gpx_columns, tcx_table  # type: ignore[method-assign,assignment]
+    try:
+        _outcome(data, name)
+    finally:
+        gpx._Reading.columns, tcx._columns = columns, table  # type: ignore[method-assign]
+    return taken == [True]
+
+
+def test_ordinary_files_are_read_by_column_and_the_rest_by_the_walk(shared_runs: object) -> None:
+    """The identity tests above cover both readings only while both are really used."""
+    assert _read_by_column(to_gpx(_RUN), "own.gpx") and _read_by_column(to_tcx(_RUN), "own.tcx")
+    by_column = {row.file: _read_by_column(read_file(row.path), row.path.name) for row in _XML_ROWS}
+    assert sum(by_column.values()) >= len(by_column) * 2 // 3, by_column
+    assert not all(by_column.values()), "some real files hold what only the walk reads"
+    assert not _read_by_column(HAND_GPX["some-times-missing.gpx"], "a.gpx")
+    assert not _read_by_column(HAND_TCX["a-time-in-another-namespace.tcx"], "a.tcx")
 
 
 # --- files the project makes, and small hand-written ones ----------------------------------------
@@ -198,6 +250,50 @@ HAND_GPX = {
         '<?xml version="1.0" encoding="ISO-8859-1"?><gpx version="1.1" creator="Montréal">'
         + "<trk>" + _seg([_pt(i) for i in range(5)]) + "</trk></gpx>"
     ).encode(),
+    # Every point holds each value, so the columns line up, and each has something the columns must read as the walk:
+    "every-point-odd-text.gpx": _gpx(
+        "<trk>"
+        + _seg(
+            [
+                f'<trkpt lat=" 48.{i} " lon="2.{i}"><ele>1<!-- merged -->{i}</ele><time>2026-11-20T07:00:0{i}Z</time>'
+                f"<extensions><x:HR xmlns:x='urn:x'> {120 + i} </x:HR></extensions></trkpt>"
+                for i in range(1, 9)
+            ]
+        )
+        + "</trk>"
+    ),
+    "every-point-zoned-or-spaced-times.gpx": _gpx(
+        "<trk>"
+        + _seg(
+            [
+                f"<trkpt lat='48.{i}' lon='2.{i}'><ele>-{i}e1</ele><time>"
+                + ("2026-11-20T08:00:0{}+01:00", " 2026-11-20T07:00:0{}Z ", "2026-11-20T07:00:0{}.25Z")[i % 3].format(i)
+                + "</time></trkpt>"
+                for i in range(9)
+            ]
+        )
+        + "</trk>"
+    ),
+    "every-point-an-empty-time.gpx": _gpx(
+        "<trk>" + _seg([f"<trkpt lat='1' lon='2.{i}'><time><![CDATA[]]></time></trkpt>" for i in range(4)]) + "</trk>"
+    ),
+    "an-impossible-day.gpx": _gpx(
+        "<trk>"
+        + _seg([f"<trkpt lat='1' lon='{i}'><time>2026-02-{28 + i % 2 * 2}T07:00:0{i}Z</time></trkpt>"
+                for i in range(6)])
+        + "</trk>"
+    ),
+    "every-point-nan-and-infinite.gpx": _gpx(
+        "<trk>"
+        + _seg(
+            [
+                f"<trkpt lat='{('nan', '1', 'inf')[i % 3]}' lon='2.{i}'><ele>1e999</ele>"
+                f"<time>2026-11-20T07:00:0{i}Z</time></trkpt>"
+                for i in range(6)
+            ]
+        )
+        + "</trk>"
+    ),
 }
 
 
@@ -288,6 +384,34 @@ HAND_TCX = {
     "empty.tcx": _tcx(""),
     "no-start.tcx": _tcx('<Activity Sport="Running"><Lap><Track><Trackpoint/></Track></Lap></Activity>'),
     "unbound-prefix.tcx": _tcx('<Activity Sport="Running"><x:Lap/></Activity>'),
+    # Ordinary in shape, so read by the table of columns, with values the table must read as the walk:
+    "first-points-before-the-fix.tcx": _tcx(
+        '<Activity Sport="Running"><Id>2026-11-20T07:00:00Z</Id>'
+        + _lap(0, [_tp(i, position=i > 4, hr=i > 2, speed=i % 4 != 1) for i in range(30)])
+        + "</Activity>"
+    ),
+    "odd-values.tcx": _tcx(
+        '<Activity Sport="Running"><Id>2026-11-20T07:00:00Z</Id><Lap StartTime="2026-11-20T07:00:00Z"><Track>'
+        "<Trackpoint><Time> 2026-11-20T07:00:01Z </Time><HeartRateBpm><Value>0</Value></HeartRateBpm>"
+        "<DistanceMeters>inf</DistanceMeters><AltitudeMeters> 12 </AltitudeMeters></Trackpoint>"
+        "<Trackpoint><Time>2026-11-20T08:00:02+01:00</Time><DistanceMeters>  </DistanceMeters>"
+        "<Extensions><a:TPX xmlns:a='urn:a'><a:Speed>2.5</a:Speed><b:X xmlns:b='urn:b'><Speed>3.5</Speed>"
+        "<Speed><![CDATA[]]></Speed></b:X></a:TPX></Extensions></Trackpoint>"
+        "<Trackpoint><Time>2026-11-20T07:00:03</Time><DistanceMeters>1<!-- merged -->2</DistanceMeters>"
+        "<Extensions><Speed>x</Speed></Extensions><AltitudeMeters>nan</AltitudeMeters></Trackpoint>"
+        "<Trackpoint><Time>2026-02-30T07:00:04Z</Time><DistanceMeters>-1e999</DistanceMeters></Trackpoint>"
+        "</Track></Lap></Activity>"
+    ),
+    "a-value-over-two-lines.tcx": _tcx(
+        '<Activity Sport="Running"><Id>2026-11-20T07:00:00Z</Id><Lap><Track>'
+        + _tp(1).replace("<DistanceMeters>", "<DistanceMeters>\n ").replace("</Time>", "&#9;</Time>")
+        + _tp(2) + "</Track></Lap></Activity>"
+    ),
+    "a-time-in-another-namespace.tcx": _tcx(
+        '<Activity Sport="Running"><Id>2026-11-20T07:00:00Z</Id><Lap><Track>'
+        + _tp(1).replace("<Time>", "<o:Time xmlns:o='urn:o'>2026-11-20T09:00:00Z</o:Time><Time>")
+        + _tp(2) + "</Track></Lap></Activity>"
+    ),
 }
 
 

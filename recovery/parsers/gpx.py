@@ -29,7 +29,7 @@ from recovery import bounds
 from recovery.classify import normalise_sport
 from recovery.errors import FileRejected, NotAnActivity
 from recovery.model import Run
-from recovery.parsers import samples, xmlsafe
+from recovery.parsers import samples, xmlcolumns, xmlsafe
 from recovery.streams import downsample, from_rows
 
 _DECLARES = "declares a DTD or XML entities, which activity files never need; refused for safety"
@@ -89,8 +89,9 @@ def parse(data: bytes | str, name: str, content_id: str) -> Run:
     source = _undeclared(text).encode("utf-8")  # the text is decoded already: a declared encoding no longer applies
     try:
         walk = xmlsafe.Walk(source, "utf-8", _TAGS, name, whole=xmlsafe.held_whole(text))
-        for _event, element in walk:
-            reading.element(element)
+        if not (walk.root is not None and not walk.error_log and reading.columns(walk.root)):
+            for _event, element in walk:
+                reading.element(element)
     except etree.XMLSyntaxError as exc:
         raise FileRejected(name, f"is not well-formed XML, so it cannot be read as GPX ({_cause(str(exc))})") from exc
     if walk.root is not None and walk.root.getroottree().docinfo.internalDTD is not None:
@@ -229,14 +230,51 @@ class _Reading:
     def first_invalid(self) -> str | None:
         return self.invalid_bounds or self.invalid_waypoint or self.invalid_route or self.invalid_track
 
+    def columns(self, root: etree._Element) -> bool:
+        """Read a whole, well-formed tree column by column (`xmlcolumns`), as `element` would read it walked.
+
+        Answers False, having read nothing, when a point holds something only the walk reads
+        as gpxpy does (a rare field to check, a value gpxpy refuses): then the walk reads it.
+        """
+        self._root(root)
+        count = int(_POINT_COUNT(root))
+        if _CHILDREN(root) != _USUAL_CHILDREN(root) and _RARE_CHILD(root):  # counting is cheap, looking is not
+            return False
+        lats, lons = _LATITUDES(root), _LONGITUDES(root)
+        if len(lats) != count or len(lons) != count:  # a point without a position: gpxpy's refusal
+            return False
+        eles, times = _ELEVATIONS(root, count), _TIMES(root, count)
+        hrs = _heart_rates(root, count) if self.v11 else [None] * count
+        if eles is None or times is None or hrs is None:
+            return False
+        try:
+            latitudes, longitudes = list(map(float, lats)), list(map(float, lons))
+            elevations = [None if text is None else float(text) for text in eles]
+        except ValueError:
+            return False
+        timed, moments = _times(times)
+        points = list(map(_Point, latitudes, longitudes, elevations, timed, moments, hrs))
+        taken = 0
+        for child in root:
+            tag = child.tag
+            if tag == "trk":
+                segments = []
+                for segment in child.iterchildren("trkseg"):
+                    size = int(_SEGMENT_SIZE(segment))
+                    segments.append(points[taken : taken + size])
+                    taken += size
+                self.segments = segments
+                self._track(child)
+            elif tag in ("wpt", "rte") or tag == ("metadata" if self.v11 else "bounds"):
+                self.part(child)
+        return True
+
     def element(self, element: etree._Element) -> None:
         if self.root is None:
             root = element
             while (up := root.getparent()) is not None:
                 root = up
-            self.root = root
-            self.v11 = root.get("version") == "1.1"
-            self.creator = root.get("creator")
+            self._root(root)
         parent = element.getparent()
         if parent is None:
             return
@@ -252,7 +290,19 @@ class _Reading:
                 element.clear()
         elif tag == "trk":
             self._track(element)
-        elif tag == "wpt":
+            element.clear()  # walked, the tree is freed as it is read (a whole tree is freed at once, faster)
+        else:
+            self.part(element)
+
+    def _root(self, root: etree._Element) -> None:
+        self.root = root
+        self.v11 = root.get("version") == "1.1"
+        self.creator = root.get("creator")
+
+    def part(self, element: etree._Element) -> None:
+        """A waypoint, a route, or the bounds: a child of the root other than a track."""
+        tag = element.tag
+        if tag == "wpt":
             self.waypoints += 1
             if self.invalid_waypoint is None:
                 self.invalid_waypoint = _invalid(element, _POINT)
@@ -313,7 +363,24 @@ class _Reading:
             label = node.text if node is not None else None
         self.tracks.append((label, self.segments))
         self.segments, self.points, self.invalid_point = [], [], None
-        element.clear()
+
+
+#: Track points as the walk finds them: in a <trkseg> of a <trk> of the root.
+_POINTS = "/*/trk/trkseg/trkpt"
+_POINT_COUNT = etree.XPath(f"count({_POINTS})")
+_SEGMENT_SIZE = etree.XPath("count(trkpt)")
+_CHILDREN = etree.XPath(f"count({_POINTS}/*)")
+_USUAL_CHILDREN = etree.XPath(f"count({_POINTS}/ele) + count({_POINTS}/time) + count({_POINTS}/extensions)")
+_RARE_CHILD = etree.XPath(f"boolean({_POINTS}/*[{' or '.join(f'self::{tag}' for tag in sorted(_RARE))}])")
+_LATITUDES = etree.XPath(f"{_POINTS}/@lat", smart_strings=False)
+_LONGITUDES = etree.XPath(f"{_POINTS}/@lon", smart_strings=False)
+_ELEVATIONS = xmlcolumns.Column(_POINTS, f"ele[1]/{xmlcolumns.FIRST_TEXT}")
+_TIMES = xmlcolumns.Column(_POINTS, f"time[1]/{xmlcolumns.FIRST_TEXT}")
+_EXTENSIONS = etree.XPath(f"{_POINTS}/extensions[1]")
+_ANY_EXTENSIONS = etree.XPath(f"boolean({_POINTS}/extensions)")
+#: Times as almost every app writes them, which datetime.fromisoformat reads as `_time` does.
+#: (A point without a time is an empty line.)
+_ORDINARY_TIMES = re.compile(r"(?:(?:[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(?:\.[0-9]{1,6})?Z)?\n)*\Z")
 
 
 def _is_track(node: etree._Element | None, root: etree._Element | None) -> bool:
@@ -409,6 +476,18 @@ def _time(text: str | None) -> tuple[bool, datetime | None]:
         return True, None
 
 
+def _times(texts: list[str | None]) -> tuple[list[bool], list[datetime | None]]:
+    """`_time` of each text, read by datetime.fromisoformat when every one is written the ordinary way."""
+    if _ORDINARY_TIMES.match("\n".join([text or "" for text in texts]) + "\n"):
+        try:
+            moments = [datetime.fromisoformat(text) if text else None for text in texts]
+            return [bool(text) for text in texts], moments
+        except ValueError:  # a day or an hour that does not exist: `_time` says what gpxpy makes of it
+            pass
+    pairs = list(map(_time, texts))
+    return [timed for timed, _moment in pairs], [moment for _timed, moment in pairs]
+
+
 def _offset_minutes(zone: str) -> int:
     """gpxpy's SimpleTZ reading of a zone ("Z", "+05:30", "-0800", "+05")."""
     if len(zone) < 2:
@@ -482,6 +561,20 @@ def _distance_2d(latitude_1: float, longitude_1: float, latitude_2: float, longi
 
 def _finite_position(point: _Point) -> bool:
     return math.isfinite(point.latitude) and math.isfinite(point.longitude)  # floats: bounds.finite's test
+
+
+def _heart_rates(root: etree._Element, count: int) -> list[float | None] | None:
+    """Each point's heart rate from its extensions, or None when only some points have extensions.
+
+    The names apps give heart rate differ in case and depth, so each point's extensions are
+    searched as the walk searches them (`_extension_value`).
+    """
+    if not _ANY_EXTENSIONS(root):
+        return [None] * count
+    extensions = _EXTENSIONS(root)
+    if len(extensions) != count:
+        return None
+    return [_extension_value(element, _HR_TAGS) for element in extensions]
 
 
 def _extension_value(extensions: etree._Element, tags: set[str]) -> float | None:

@@ -13,6 +13,7 @@ import io
 import math
 import re
 import xml.etree.ElementTree as StdET
+from collections.abc import Iterable
 from datetime import UTC, datetime
 
 import defusedxml.ElementTree as SafeET
@@ -23,7 +24,7 @@ from recovery import bounds
 from recovery.classify import normalise_sport
 from recovery.errors import FileRejected, NotAnActivity
 from recovery.model import FOOT_SPORTS, Lap, Leg, Run
-from recovery.parsers import samples, xmlsafe
+from recovery.parsers import samples, xmlcolumns, xmlsafe
 from recovery.streams import downsample, from_rows
 
 #: The elements read, in any namespace (apps disagree on them).
@@ -100,6 +101,8 @@ class _Reading:
         self.nested: dict[Element, list[tuple]] = {}
         self.last_parent: Element | None = None
         self.last_owner: Element | None = None
+        #: Free each activity once read, as a streamed walk must; a whole tree is freed at once, far faster.
+        self.clearing = True
 
     def trackpoint(self, point: Element) -> None:
         block = [_trackpoint(point)]
@@ -170,7 +173,8 @@ class _Reading:
         )
         for lap in leg_laps:  # a lap's rows are taken or never will be
             self.lap_rows.pop(lap, None)
-        activity.clear()
+        if self.clearing:
+            activity.clear()
 
 
 def _owner(point: Element) -> Element | None:
@@ -193,7 +197,11 @@ def parse(data: bytes, name: str, content_id: str) -> Run:
     body, encoding = _undeclared(data)
     try:
         walk = xmlsafe.Walk(body, encoding, _TAGS, name, whole=xmlsafe.held_whole(data))
-        for _event, element in walk:
+        events: Iterable[tuple[str, Element]] = walk
+        if walk.root is not None and not walk.error_log and (lap_rows := _columns(walk.root)) is not None:
+            reading.lap_rows, reading.clearing = lap_rows, False  # the trackpoints read at once, the rest walked
+            events = etree.iterwalk(walk.root, events=("end",), tag=_TAGS[1:])
+        for _event, element in events:
             tag = _local(element.tag)
             if tag == "Trackpoint":
                 reading.trackpoint(element)
@@ -345,6 +353,106 @@ def _trackpoint(point: Element) -> tuple:
         _value(_first(position, "LatitudeDegrees")),
         _value(_first(position, "LongitudeDegrees")),
     )
+
+
+#: Trackpoints where almost every file has them, in Garmin's namespace: the rows `_columns` reads.
+_GARMIN = "http://www.garmin.com/xmlschemas/TrainingCenterDatabase/v2"
+_NAMESPACES = {"t": _GARMIN}
+_ROOT = f"{{{_GARMIN}}}TrainingCenterDatabase"
+_LAPS = "/t:TrainingCenterDatabase/t:Activities/t:Activity/t:Lap"
+_POINTS = f"{_LAPS}/t:Track/t:Trackpoint"
+_POINT_COUNT = etree.XPath(f"count({_POINTS})", namespaces=_NAMESPACES)
+_LAP_ELEMENTS = etree.XPath(_LAPS, namespaces=_NAMESPACES)
+_LAP_SIZE = etree.XPath("count(t:Track/t:Trackpoint)", namespaces=_NAMESPACES)
+#: Children in another namespace, which the walk finds by local name and the table would miss.
+_FOREIGN = etree.XPath(
+    " + ".join(f"count({_POINTS}{at}/*) - count({_POINTS}{at}/t:*)" for at in ("", "/t:Position", "/t:HeartRateBpm")),
+    namespaces=_NAMESPACES,
+)
+_TEXT = xmlcolumns.FIRST_TEXT
+#: `_trackpoint`'s row, in its order; the speed is the last <Speed> with text, at any depth, as the walk's loop keeps.
+_TABLE = xmlcolumns.Table(
+    _POINTS,
+    (
+        f"t:Time[1]/{_TEXT}",
+        f"t:DistanceMeters[1]/{_TEXT}",
+        f"(t:Extensions[1]//*[local-name()='Speed'][{_TEXT} != ''])[last()]/{_TEXT}",
+        f"t:HeartRateBpm[1]/t:Value[1]/{_TEXT}",
+        f"t:AltitudeMeters[1]/{_TEXT}",
+        f"t:Position[1]/t:LatitudeDegrees[1]/{_TEXT}",
+        f"t:Position[1]/t:LongitudeDegrees[1]/{_TEXT}",
+    ),
+    _NAMESPACES,
+)
+#: Times as almost every app writes them, which datetime.fromisoformat reads as `_time` does.
+_ORDINARY_TIMES = re.compile(r"(?:(?:[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(?:\.[0-9]{1,6})?Z)?\n)*\Z")
+
+
+def _columns(root: Element) -> dict[Element, list[tuple]] | None:
+    """Each lap's rows, read at once by `_TABLE`, when every trackpoint is where the table looks for it.
+
+    That is a Trackpoint of a Track of a Lap of an Activity of the document's Activities, in
+    Garmin's namespace as its values are, none nested in another: then each row is
+    `_trackpoint`'s and goes to the lap `_owner` names. Otherwise None, and the walk reads them.
+    """
+    if root.tag != _ROOT:
+        return None
+    count = int(_POINT_COUNT(root))
+    if sum(1 for _ in root.iter("{*}Trackpoint")) != count or _FOREIGN(root):
+        return None
+    columns = _TABLE(root, count)
+    if columns is None:
+        return None
+    times, distances, speeds, hrs, altitudes, latitudes, longitudes = columns
+    rows = list(
+        zip(
+            _times(times),
+            _values(distances),
+            _values(speeds),
+            [hr if hr else None for hr in _values(hrs)],
+            _values(altitudes),
+            _values(latitudes),
+            _values(longitudes),
+            strict=True,
+        )
+    )
+    lap_rows: dict[Element, list[tuple]] = {}
+    taken = 0
+    for lap in _LAP_ELEMENTS(root):
+        size = int(_LAP_SIZE(lap))
+        lap_rows[lap] = rows[taken : taken + size]
+        taken += size
+    return lap_rows
+
+
+def _values(texts: list[str]) -> list[float | None]:
+    """`_value` of each text ("" for no element), at once when every one is a number or empty."""
+    try:
+        numbers = [float(text) if text else None for text in texts]
+    except ValueError:
+        return [_number_text(text) for text in texts]
+    return [number if number is None or math.isfinite(number) else None for number in numbers]
+
+
+def _number_text(text: str) -> float | None:
+    text = text.strip()
+    if not text:
+        return None
+    try:
+        number = float(text)
+    except ValueError:
+        return None
+    return number if math.isfinite(number) else None
+
+
+def _times(texts: list[str]) -> list[datetime | None]:
+    """`_time` of each stripped text, read by datetime.fromisoformat alone when all are written the ordinary way."""
+    if _ORDINARY_TIMES.match("\n".join(texts) + "\n"):
+        try:
+            return [datetime.fromisoformat(text) if text else None for text in texts]
+        except ValueError:  # a day or an hour that does not exist
+            pass
+    return [_time(text.strip()) for text in texts]
 
 
 def _first(node: Element | None, name: str) -> Element | None:
