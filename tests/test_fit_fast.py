@@ -1,7 +1,7 @@
 """The fast FIT path gives exactly what fitdecode gives, or steps aside.
 
 `decode_fast` must return a DecodedFit equal to `decode_reference`'s (floats bit for bit,
-the same datetimes, None where fitdecode says no value), or None so that fitdecode reads the
+the same dates, a record's as the FIT int, None where fitdecode says no value), or None so that fitdecode reads the
 file. Checked on every real FIT file in ../shared/runs, on the project's own synthetic files,
 on hand-written files using what the synthetic writer does not (big-endian definitions,
 compressed timestamps, developer fields, altitude and speed with their enhanced twins), and
@@ -23,7 +23,7 @@ from hypothesis import strategies as st
 
 from recovery.errors import FileProblem
 from recovery.parsers import fit, gunzip_if_needed
-from recovery.parsers.fit import DecodedFit, _build_run, decode, decode_reference, fit_crc
+from recovery.parsers.fit import DecodedFit, _build_run, decode, decode_reference, fit_crc, fit_datetime, fit_seconds
 from recovery.parsers.fitfast import decode_fast
 from recovery.synthetic import make_run, to_fit
 from tests.manifest import rows
@@ -124,13 +124,22 @@ def synthetic_fit(duration_s: float = 600) -> bytes:
     return to_fit(make_run(7, START, duration_s=duration_s, interval_s=1))
 
 
+def test_a_record_time_is_the_int_in_the_file_and_fitdecode_s_date_made_of_it() -> None:
+    """Records keep the FIT int (a date for each of thousands would cost more than decoding them)."""
+    moment = datetime(2024, 3, 2, 7, 30, 5, tzinfo=UTC)
+    seconds = _fit_time(moment)
+    assert fit_seconds(moment) == seconds and fit_datetime(seconds) == moment
+    assert fit_datetime(seconds).tzinfo is UTC
+    assert fit_seconds(12345) == 12345 and fit_seconds(None) is None  # a count since power-on stays as it is
+
+
 def test_a_synthetic_run_decodes_fast_to_exactly_what_fitdecode_gives() -> None:
     data = synthetic_fit(3600)
     fast, reference = decode_fast(data), decode_reference(data)
     assert fast is not None
     assert len(fast.records) == 3601
     assert_identical(fast, reference)
-    assert isinstance(fast.records[0][0], datetime) and fast.records[0][0].tzinfo is UTC
+    assert fast.records[0][0] == _fit_time(START) and fit_datetime(fast.records[0][0]) == START
     assert _build_run(fast, "run.fit", "c") == _build_run(reference, "run.fit", "c")
 
 
@@ -211,6 +220,23 @@ def test_a_hand_written_file_decodes_fast_to_exactly_what_fitdecode_gives(big: b
     assert fast.sessions[0]["sport"] == "running"
 
 
+@pytest.mark.parametrize("run", [1, 15, 16, 17, 527, 528, 529, 1100])
+def test_records_in_runs_of_any_length_between_other_messages_decode_as_fitdecode_decodes_them(run: int) -> None:
+    """Records of one definition one after another are unpacked at once (`fitfast._record_run`)."""
+    definition = _definition(1, 20, RECORD_FIELDS)
+    records = _records(run + 3, False)[len(definition) :]  # the data messages alone
+    size = len(records) // (run + 3)
+    body = _file_id() + definition + _definition(3, 21, [(253, 4, 0x86), (0, 1, 0x00), (1, 1, 0x00)])
+    for block in range(3):  # `run` records, an event, then one, two or three records more
+        body += records[: run * size] + struct.pack("<BIBB", 3, _fit_time(START, run + block), 0, block)
+        body += records[run * size : (run + block + 1) * size]
+    data = _fit(body + _session(4))
+    fast, reference = decode_fast(data), decode_reference(data)
+    assert fast is not None
+    assert_identical(fast, reference)
+    assert len(fast.records) == 3 * run + 6
+
+
 def test_enhanced_fields_and_their_plain_twins_give_fitdecodes_winner_whatever_their_order() -> None:
     body = _file_id()
     # enhanced first, then the plain field, whose expansion overwrites it when valid
@@ -246,7 +272,7 @@ def test_compressed_timestamps_on_records_count_from_the_last_full_timestamp_as_
     fast, reference = decode_fast(data), decode_reference(data)
     assert fast is not None
     assert_identical(fast, reference)
-    assert fast.records[-1][0] == datetime.fromtimestamp(FIT_EPOCH_UNIX + start + 69 * 3, UTC)
+    assert fast.records[-1][0] == start + 69 * 3
 
 
 def test_a_compressed_timestamp_on_a_summary_message_is_left_to_fitdecode() -> None:

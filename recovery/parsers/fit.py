@@ -16,7 +16,7 @@ import struct
 import warnings
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import crcmod
@@ -30,6 +30,9 @@ from recovery.parsers import samples
 from recovery.streams import downsample, from_rows
 
 SEMICIRCLE_TO_DEG = 180.0 / 2**31
+FIT_EPOCH_UNIX = 631065600  # 1989-12-31T00:00:00Z, as fitdecode.processors.FIT_UTC_REFERENCE
+FIT_EPOCH = datetime.fromtimestamp(FIT_EPOCH_UNIX, UTC)
+DATETIME_MIN = 0x10000000  # below it a FIT date_time counts seconds since power-on (fitdecode keeps the int)
 
 MESG_FILE_ID, MESG_SESSION, MESG_LAP, MESG_RECORD = 0, 18, 19, 20
 MESG_ACTIVITY, MESG_DEVICE_INFO, MESG_SPORT = 34, 23, 12
@@ -122,7 +125,9 @@ class DecodedFit:
     activities: list[dict[str, Any]] = field(default_factory=list)
     device_infos: list[dict[str, Any]] = field(default_factory=list)
     sports: list[dict[str, Any]] = field(default_factory=list)
-    #: (timestamp, lat, lon, altitude, heart_rate, distance, speed)
+    #: (timestamp, lat, lon, altitude, heart_rate, distance, speed); the timestamp as the FIT int
+    #: (`fit_datetime` makes it fitdecode's datetime): a date for thousands of records per run
+    #: would cost more than decoding them.
     records: list[tuple[Any, ...]] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
 
@@ -179,7 +184,7 @@ def decode_reference(data: bytes, stream: io.BytesIO | None = None) -> DecodedFi
                         values[f.def_num] = value[0] if isinstance(value, tuple) else value
                 records.append(
                     (
-                        values.get(_R_TIME),
+                        fit_seconds(values.get(_R_TIME)),
                         values.get(_R_LAT),
                         values.get(_R_LON),
                         values.get(_R_ENH_ALT, values.get(_R_ALT)),
@@ -202,6 +207,16 @@ def decode_reference(data: bytes, stream: io.BytesIO | None = None) -> DecodedFi
                 }[num].append(message)
     out.warnings = checksum_warnings(data) + [str(w.message) for w in caught]
     return out
+
+
+def fit_seconds(value: Any) -> Any:
+    """A FIT date_time as the int in the file, from fitdecode's datetime; anything else as it is."""
+    return (value - FIT_EPOCH) // timedelta(seconds=1) if isinstance(value, datetime) else value
+
+
+def fit_datetime(seconds: int) -> datetime:
+    """The datetime fitdecode's DefaultDataProcessor makes of a FIT date_time at or above DATETIME_MIN."""
+    return datetime.fromtimestamp(FIT_EPOCH_UNIX + seconds, UTC)
 
 
 def parse(data: bytes, name: str, content_id: str, *, decoder: Decoder | None = None) -> Run:
@@ -255,13 +270,12 @@ def _build_run(fit: DecodedFit, name: str, content_id: str) -> Run:
         raise NotAnActivity(name, "records no activity: it has no sessions, laps or timed samples")
 
     first = fit.sessions[0] if fit.sessions else {}
-    origin = first.get("start_time")
-    if not _is_time(origin):
-        origin = _first_plausible(timed)
+    start = first.get("start_time")
+    origin = fit_seconds(start) if _is_time(start) else _first_plausible(timed)
     if origin is None:
         raise NotAnActivity(name, "records no start time, so it cannot be placed in your history")
 
-    relative = isinstance(origin, int)
+    relative = origin < DATETIME_MIN  # fitdecode gives a date from DATETIME_MIN up, the int below
     file_warnings = [_plain_warning(w) for w in fit.warnings]
 
     start_utc: datetime | None = None
@@ -274,18 +288,13 @@ def _build_run(fit: DecodedFit, name: str, content_id: str) -> Run:
             else "The watch recorded no date for this activity."
         )
     else:
-        start_utc = origin
-
-    def offset(ts: Any) -> float | None:
-        if ts is None or isinstance(ts, int) != relative:
-            return None
-        return float(ts - origin) if relative else (ts - origin).total_seconds()
+        start_utc = fit_datetime(origin)
 
     rows = []
     for ts, lat, lon, alt, hr, dist, speed in timed:
-        t = offset(ts)
-        if t is None:
-            continue
+        if (ts < DATETIME_MIN) != relative:
+            continue  # a date among counts since power-on, or the other way round: no place in this run
+        t = float(ts - origin)
         la, lo = _degrees(lat), _degrees(lon)
         if not bounds.is_position(la, lo):
             la = lo = None
@@ -372,17 +381,17 @@ def _local_start_from_relative(fit: DecodedFit, origin: int) -> datetime | None:
 
 
 def _is_time(value: Any) -> bool:
-    """A FIT timestamp: a date, or (old watches) an int count of seconds since power-on."""
+    """A FIT timestamp: a date (fitdecode's datetime, or the int of a record), or an int count since power-on."""
     return isinstance(value, datetime) or (isinstance(value, int) and not isinstance(value, bool))
 
 
-def _first_plausible(timed: list[tuple[Any, ...]]) -> Any:
+def _first_plausible(timed: list[tuple[Any, ...]]) -> int | None:
     """The first record's time, skipping dates no watch could have recorded (a stray year 9999)."""
-    dated = [r[0] for r in timed if isinstance(r[0], datetime)]
-    keep = bounds.plausible_times(dated)
-    for moment, ok in zip(dated, keep, strict=True):
+    dated = [r[0] for r in timed if r[0] >= DATETIME_MIN]
+    keep = bounds.plausible_times([fit_datetime(seconds) for seconds in dated])
+    for seconds, ok in zip(dated, keep, strict=True):
         if ok:
-            return moment
+            return seconds
     return timed[0][0] if timed else None
 
 
