@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import math
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, timezone
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from recovery import bounds
 from recovery.classify import is_same_activity, normalise_sport
 from recovery.model import SPORTS, Run
 from recovery.streams import COLUMNS, Streams, downsample, from_rows, pack, unpack
@@ -113,3 +114,36 @@ def test_an_activity_is_the_same_as_itself(a) -> None:
 @given(st.text(max_size=30), st.one_of(st.none(), st.text(max_size=20)))
 def test_any_sport_label_maps_into_the_vocabulary(label: str, sub: str | None) -> None:
     assert normalise_sport(label, sub) in (*SPORTS, None)
+
+
+_ZONES = st.sampled_from([UTC, None, timezone(timedelta(hours=5, minutes=30)), timezone(-timedelta(hours=23))])
+
+
+@st.composite
+def recording_times(draw) -> list[datetime | None]:
+    """A recording's times: mostly close together in UTC, sometimes a stray year, zone, naive time or gap."""
+    start = draw(st.datetimes(min_value=datetime(1890, 1, 1), max_value=datetime(2110, 1, 1)))
+    steps = draw(st.lists(st.floats(0, 400 * 86400) | st.floats(0, 10), max_size=40))
+    times: list[datetime | None] = []
+    for step in steps:
+        try:
+            times.append((start + timedelta(seconds=step)).replace(tzinfo=UTC))
+        except OverflowError:
+            times.append(None)
+    for _ in range(draw(st.integers(0, 2))):
+        odd = draw(st.none() | st.datetimes(timezones=_ZONES))
+        times.insert(draw(st.integers(0, len(times))), odd)
+    return times
+
+
+@settings(max_examples=400, deadline=None)
+@given(recording_times())
+def test_keeping_a_whole_recording_at_once_agrees_with_looking_at_each_time(times: list[datetime | None]) -> None:
+    assert bounds.plausible_times(times) == bounds.each_plausible(times)
+
+
+def test_a_recording_in_the_window_is_kept_whole_and_a_stray_year_is_dropped() -> None:
+    run = [datetime(2026, 11, 20, 7, tzinfo=UTC) + timedelta(seconds=i) for i in range(5)]
+    assert bounds.plausible_times(run) == [True] * 5
+    stray = [*run[:2], datetime(9999, 1, 1, tzinfo=UTC), *run[2:]]
+    assert bounds.plausible_times(stray) == [True, True, False, True, True, True]

@@ -30,7 +30,7 @@ from recovery.classify import normalise_sport
 from recovery.errors import FileRejected, NotAnActivity
 from recovery.model import Run
 from recovery.parsers import samples, xmlcolumns, xmlsafe
-from recovery.streams import downsample, from_rows
+from recovery.streams import downsample, from_rows, with_column
 
 _DECLARES = "declares a DTD or XML entities, which activity files never need; refused for safety"
 _HR_TAGS = {"hr", "heartrate", "heart_rate"}
@@ -146,13 +146,7 @@ def parse(data: bytes | str, name: str, content_id: str) -> Run:
         furthest = max(furthest, row[1])
         rows[i] = (row[0], furthest, *row[2:])
     full = from_rows(rows)
-    speed_rows = _speeds(full.t, full.distance)
-    full = from_rows(
-        (t, d, s, h, a, la, lo)
-        for t, d, s, h, a, la, lo in zip(
-            full.t, full.distance, speed_rows, full.hr, full.altitude, full.lat, full.lon, strict=True
-        )
-    )
+    full = with_column(full, "speed", _speeds(full.t, full.distance))
 
     elapsed = recorded
     moving = samples.moving_time(full.t, full.distance)
@@ -579,15 +573,12 @@ def _heart_rates(root: etree._Element, count: int) -> list[float | None] | None:
 
 def _extension_value(extensions: etree._Element, tags: set[str]) -> float | None:
     """Find e.g. <gpxtpx:hr> in any namespace, however deeply the app nested it."""
-    for ext in extensions:
-        for element in ext.iter():
-            if not isinstance(element.tag, str):
-                continue
-            if _bare(element.tag) in tags and element.text:
-                try:
-                    return bounds.finite(float(element.text))  # "inf" and "nan" parse, and are no reading
-                except ValueError:
-                    return None
+    for element in extensions.iterdescendants(etree.Element):  # elements only, in document order
+        if _bare(element.tag) in tags and element.text:
+            try:
+                return bounds.finite(float(element.text))  # "inf" and "nan" parse, and are no reading
+            except ValueError:
+                return None
     return None
 
 

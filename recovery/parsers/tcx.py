@@ -431,6 +431,8 @@ def _values(texts: list[str]) -> list[float | None]:
         numbers = [float(text) if text else None for text in texts]
     except ValueError:
         return [_number_text(text) for text in texts]
+    if math.isfinite(sum(filter(None, numbers))):  # an inf or a NaN among them would make the sum one
+        return numbers
     return [number if number is None or math.isfinite(number) else None for number in numbers]
 
 
