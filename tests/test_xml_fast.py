@@ -420,6 +420,26 @@ def test_hand_written_tcx_reads_as_the_reference_reads_it(name: str) -> None:
     assert_same(HAND_TCX[name], name)
 
 
+#: Faults in what the lxml readers cut out before libxml2 reads the rest (the declaration, GPX's default
+#: namespace): libxml2 finds the rest clean, so the readers must ask expat about the part cut out.
+_TRACK = "<trk>" + _seg([_pt(i) for i in range(5)]) + "</trk></gpx>"
+UNSEEN_FAULTS = {
+    "bad-standalone.gpx": ('<?xml version="1.0" standalone="maybe"?><gpx version="1.1">' + _TRACK).encode(),
+    "declaration-without-version.gpx": ('<?xml encoding="UTF-8"?><gpx version="1.1">' + _TRACK).encode(),
+    "namespace-with-an-ampersand.gpx": ('<gpx version="1.1" xmlns="urn:a&b">' + _TRACK).encode(),
+    "namespace-with-a-less-than.gpx": ('<gpx version="1.1" xmlns="urn:a<b">' + _TRACK).encode(),
+    "namespace-twice.gpx": ('<gpx version="1.1" xmlns="urn:a" xmlns="urn:b">' + _TRACK).encode(),
+    "namespace-in-a-comment.gpx": ('<!-- xmlns="urn:a&b" --><gpx version="1.1">' + _TRACK).encode(),
+    "bad-standalone.tcx": HAND_TCX["laps.tcx"].replace(b'encoding="UTF-8"?>', b'standalone="maybe"?>', 1),
+    "unknown-encoding.tcx": HAND_TCX["laps.tcx"].replace(b'encoding="UTF-8"', b'encoding="no-such-code"', 1),
+}
+
+
+@pytest.mark.parametrize("name", list(UNSEEN_FAULTS))
+def test_a_fault_in_what_libxml2_is_not_shown_is_refused_as_the_reference_refuses_it(name: str) -> None:
+    assert_same(UNSEEN_FAULTS[name], name)
+
+
 def test_laps_cadence_and_legs_come_through_from_tcx() -> None:
     laps = assert_same(HAND_TCX["laps.tcx"], "laps.tcx")
     multisport = assert_same(HAND_TCX["multisport.tcx"], "multisport.tcx")

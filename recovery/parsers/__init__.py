@@ -42,7 +42,7 @@ if PARSER_SET == "reference":
 
     PARSERS = {"fit": fit.parse_reference, "gpx": gpx_reference.parse, "tcx": tcx_reference.parse}
 #: The readers that parse a document up to `xmlsafe.WHOLE_TREE_CHARS` whole and measure its nesting on the
-#: tree themselves, so `check_xml` need not.
+#: tree themselves, so `check_xml` need not; they run it only on a document libxml2 finds fault with.
 WHOLE_TREE_READERS = frozenset({gpx.parse, tcx.parse})
 
 
@@ -70,9 +70,12 @@ def read_activity(data: bytes, name: str, *, known_id: str | None = None) -> Run
     with refusing(name, f"the {fmt.upper()} data is damaged", _xml_place):
         document: bytes | str = gpx.as_text(body) if fmt == "gpx" else body  # decoded once, checked, then read
         reader = PARSERS[fmt]
-        if fmt in ("gpx", "tcx"):
-            check_xml(document, name, nesting=reader not in WHOLE_TREE_READERS or not xmlsafe.held_whole(document))
-        run = reader(document, name, cid)  # type: ignore[arg-type]
+        if fmt in ("gpx", "tcx") and reader in WHOLE_TREE_READERS and xmlsafe.held_whole(document):
+            run = reader(document, name, cid, check=lambda: check_xml(document, name, nesting=False))  # type: ignore[call-arg]
+        else:
+            if fmt in ("gpx", "tcx"):
+                check_xml(document, name)
+            run = reader(document, name, cid)  # type: ignore[arg-type]
         return settle_sport(bounds.check_run(run, name))
 
 
@@ -186,7 +189,8 @@ def check_xml(document: bytes | str, name: str, *, nesting: bool = True) -> None
     `nesting=False` leaves the depth to a reader that measures it on the whole tree
     (`xmlsafe.too_deep`), so expat runs without a Python call per element. A document it
     refuses is read once more with the depth measured, so the refusal is the first problem
-    in it, as ever.
+    in it, as ever. Such a reader is handed this check rather than preceded by it, and runs it
+    only on a document that gives cause (`xmlsafe.Walk`): most are spared expat's pass.
     """
     parser = expat.ParserCreate()
     depth = 0

@@ -18,6 +18,7 @@ import itertools
 import math
 import re
 import xml.etree.ElementTree as StdET
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import NamedTuple
 
@@ -82,13 +83,17 @@ class _Point(NamedTuple):
     hr: float | None
 
 
-def parse(data: bytes | str, name: str, content_id: str) -> Run:
-    """Read a GPX file into a Run, or say in one sentence why it is not one."""
-    text = _DEFAULT_NAMESPACE.sub("", data if isinstance(data, str) else as_text(data), count=1)
+def parse(data: bytes | str, name: str, content_id: str, *, check: Callable[[], None] | None = None) -> Run:
+    """Read a GPX file into a Run, or say in one sentence why it is not one (`check`: see `xmlsafe.Walk`)."""
+    original = data if isinstance(data, str) else as_text(data)
+    text = _DEFAULT_NAMESPACE.sub("", original, count=1)
     reading = _Reading()
     source = _undeclared(text).encode("utf-8")  # the text is decoded already: a declared encoding no longer applies
+    if check is not None and not _unseen_is_xml(original, text):
+        check()
+        check = None  # once is enough
     try:
-        walk = xmlsafe.Walk(source, "utf-8", _TAGS, name, whole=xmlsafe.held_whole(text))
+        walk = xmlsafe.Walk(source, "utf-8", _TAGS, name, whole=xmlsafe.held_whole(text), check=check)
         if not (walk.root is not None and not walk.error_log and reading.columns(walk.root)):
             for _event, element in walk:
                 reading.element(element)
@@ -597,6 +602,19 @@ def _speeds(t: tuple[float, ...] | list[float], distance: tuple[float, ...] | li
         dt = t[b] - t[a]
         out.append((distance[b] - distance[a]) / dt if dt > 0 else math.nan)
     return out
+
+
+def _unseen_is_xml(original: str, text: str) -> bool:
+    """Whether what libxml2 is not shown is XML: the declaration, and the start tag the namespace was cut from."""
+    declaration = _DECLARATION.match(text)
+    if declaration is not None and not xmlsafe.expat_takes(declaration.group() + "<a/>"):
+        return False
+    cut = _DEFAULT_NAMESPACE.search(original)
+    if cut is None:
+        return True
+    opening, closing = original.rfind("<", 0, cut.start()), original.find(">", cut.end())
+    tag = original[opening : closing + 1] if opening >= 0 and closing >= 0 else ""
+    return xmlsafe.expat_takes(tag if tag.endswith("/>") else tag[:-1] + "/>")
 
 
 def _undeclared(text: str) -> str:

@@ -13,7 +13,7 @@ import io
 import math
 import re
 import xml.etree.ElementTree as StdET
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
 
 import defusedxml.ElementTree as SafeET
@@ -191,12 +191,15 @@ def _owner(point: Element) -> Element | None:
     return None
 
 
-def parse(data: bytes, name: str, content_id: str) -> Run:
-    """Read a TCX file into a Run, or say in one sentence why it is not one."""
+def parse(data: bytes, name: str, content_id: str, *, check: Callable[[], None] | None = None) -> Run:
+    """Read a TCX file into a Run, or say in one sentence why it is not one (`check`: see `xmlsafe.Walk`)."""
     reading = _Reading()
     body, encoding = _undeclared(data)
+    if check is not None and not xmlsafe.expat_takes(_prolog(data) + b"<a/>"):
+        check()  # the declaration libxml2 is not shown is no XML
+        check = None  # once is enough
     try:
-        walk = xmlsafe.Walk(body, encoding, _TAGS, name, whole=xmlsafe.held_whole(data))
+        walk = xmlsafe.Walk(body, encoding, _TAGS, name, whole=xmlsafe.held_whole(data), check=check)
         events: Iterable[tuple[str, Element]] = walk
         if walk.root is not None and not walk.error_log and (lap_rows := _columns(walk.root)) is not None:
             reading.lap_rows, reading.clearing = lap_rows, False  # the trackpoints read at once, the rest walked
@@ -268,6 +271,13 @@ def parse(data: bytes, name: str, content_id: str) -> Run:
         streams=downsample(full),
         has_gps=full.has("lat"),
     )
+
+
+def _prolog(data: bytes) -> bytes:
+    """The byte-order mark and the XML declaration, as far as either is there: what `_undeclared` takes away."""
+    start = len(_BOM) if data.startswith(_BOM) else 0
+    declaration = _DECLARATION.match(data, start)
+    return data[: declaration.end() if declaration is not None else start]
 
 
 def _undeclared(data: bytes) -> tuple[bytes, str | None]:

@@ -1,21 +1,24 @@
 """How the GPX and TCX readers ask lxml to parse: the safety settings and the nesting rule, in one place.
 
-No entity is expanded and no DTD loaded (the expat pre-check, `recovery.parsers.check_xml`,
-has already refused any DOCTYPE), nothing is fetched from the network, no text node may
-pass libxml2's size limits, and comments and processing instructions are dropped. `recover`
-lets the parse go on past a namespace complaint expat never makes: each reader judges the
-errors lxml logs itself, so a file expat finds well-formed is never refused for them.
+No entity is expanded and no DTD loaded (a document declaring one is refused by the expat
+check, `recovery.parsers.check_xml`, before anything else is said of it), nothing is fetched
+from the network, no text node may pass libxml2's size limits, and comments and processing
+instructions are dropped. `recover` lets the parse go on past a namespace complaint expat
+never makes: each reader judges the errors lxml logs itself, so a file expat finds
+well-formed is never refused for them.
 
 A document up to `WHOLE_TREE_CHARS` long is parsed whole and its nesting measured on the tree
 in C (`too_deep`); a longer one is streamed, and `check_xml` measures its nesting as expat
-reads it, one Python call per element, which was a fifth of reading a GPX file.
+reads it, one Python call per element, which was a fifth of reading a GPX file. A document
+held whole goes through expat only when it gives cause (see `Walk`).
 """
 
 from __future__ import annotations
 
 import io
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
+from xml.parsers import expat
 
 from lxml import etree
 
@@ -39,6 +42,19 @@ MAX_XML_DEPTH = 64
 WHOLE_TREE_CHARS = 16 * 1024 * 1024
 #: An element at depth MAX_XML_DEPTH + 1 exists: each step of the path is one level, walked in C.
 _TOO_DEEP = etree.XPath("boolean(/" + "/".join(["*"] * (MAX_XML_DEPTH + 1)) + ")")
+
+
+def expat_takes(snippet: bytes | str) -> bool:
+    """Whether expat reads this bit of a document as XML: what a reader cut out before libxml2 saw the rest.
+
+    A reader given `check` (see `Walk`) runs it when this answers False for what it left out
+    (the XML declaration; GPX's default namespace), since libxml2 never sees those bytes.
+    """
+    try:
+        expat.ParserCreate().Parse(snippet, True)
+    except expat.ExpatError:
+        return False
+    return True
 
 
 def held_whole(document: bytes | str) -> bool:
@@ -70,14 +86,44 @@ class Walk:
     walked with iterwalk; longer, it is streamed with iterparse (check_xml has measured the
     nesting). After the loop, `root` and `error_log` say what the parse met. Raises
     XMLSyntaxError, or LookupError for an encoding libxml2 does not know, as the parse goes.
+
+    `check` is `check_xml` left to a document held whole (`recovery.parsers.read_activity`):
+    expat's pass over it is half the time of libxml2's parse, and in plain ASCII it refuses
+    only what libxml2 stumbles on too (the two disagree on which letters beyond ASCII may
+    start a name). So it runs when the document holds any other character, or the parse
+    fails, logs any complaint, meets a DTD or nests too deep, before anything else is said
+    of the document, and its refusal is the one it always gave; a clean document is spared it.
     """
 
-    def __init__(self, source: bytes, encoding: str | None, tags: tuple[str, ...], name: str, *, whole: bool) -> None:
+    def __init__(
+        self,
+        source: bytes,
+        encoding: str | None,
+        tags: tuple[str, ...],
+        name: str,
+        *,
+        whole: bool,
+        check: Callable[[], None] | None = None,
+    ) -> None:
         self._root: etree._Element | None = None
         if whole:
+            if check is not None and not source.isascii():
+                check()
+                check = None  # once is enough
             parser = whole_parser(encoding)
-            self._root = etree.fromstring(source, parser)
-            if self._root is not None and too_deep(self._root):
+            try:
+                self._root = etree.fromstring(source, parser)
+            except (etree.XMLSyntaxError, LookupError):
+                if check is not None:
+                    check()
+                raise
+            root = self._root
+            deep = root is not None and too_deep(root)
+            if check is not None and (
+                root is None or deep or parser.error_log or root.getroottree().docinfo.internalDTD is not None
+            ):
+                check()
+            if deep:
                 raise nesting_refusal(name)
             self._events: Any = () if self._root is None else etree.iterwalk(self._root, events=("end",), tag=tags)
             self._log_of: Any = parser
