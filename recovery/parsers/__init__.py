@@ -9,6 +9,7 @@ with one sentence, `check_size`'s.
 
 from __future__ import annotations
 
+import functools
 import gzip
 import hashlib
 import os
@@ -42,7 +43,7 @@ if PARSER_SET == "reference":
 
     PARSERS = {"fit": fit.parse_reference, "gpx": gpx_reference.parse, "tcx": tcx_reference.parse}
 #: The readers that parse a document up to `xmlsafe.WHOLE_TREE_CHARS` whole and measure its nesting on the
-#: tree themselves, so `check_xml` need not; they run it only on a document libxml2 finds fault with.
+#: tree themselves, so `check_xml` need not; they run it only on a document that gives cause (`xmlsafe.Walk`).
 WHOLE_TREE_READERS = frozenset({gpx.parse, tcx.parse})
 
 
@@ -70,11 +71,13 @@ def read_activity(data: bytes, name: str, *, known_id: str | None = None) -> Run
     with refusing(name, f"the {fmt.upper()} data is damaged", _xml_place):
         document: bytes | str = gpx.as_text(body) if fmt == "gpx" else body  # decoded once, checked, then read
         reader = PARSERS[fmt]
-        if fmt in ("gpx", "tcx") and reader in WHOLE_TREE_READERS and xmlsafe.held_whole(document):
-            run = reader(document, name, cid, check=lambda: check_xml(document, name, nesting=False))  # type: ignore[call-arg]
+        if fmt == "fit":
+            run = reader(document, name, cid)  # type: ignore[arg-type]
+        elif reader in WHOLE_TREE_READERS and xmlsafe.held_whole(document):
+            check = functools.cache(lambda: check_xml(document, name, nesting=False))  # once, however often asked
+            run = reader(document, name, cid, check=check)  # type: ignore[call-arg]
         else:
-            if fmt in ("gpx", "tcx"):
-                check_xml(document, name)
+            check_xml(document, name)
             run = reader(document, name, cid)  # type: ignore[arg-type]
         return settle_sport(bounds.check_run(run, name))
 

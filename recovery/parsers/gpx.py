@@ -91,7 +91,6 @@ def parse(data: bytes | str, name: str, content_id: str, *, check: Callable[[], 
     source = _undeclared(text).encode("utf-8")  # the text is decoded already: a declared encoding no longer applies
     if check is not None and not _unseen_is_xml(original, text):
         check()
-        check = None  # once is enough
     try:
         walk = xmlsafe.Walk(source, "utf-8", _TAGS, name, whole=xmlsafe.held_whole(text), check=check)
         if not (walk.root is not None and not walk.error_log and reading.columns(walk.root)):
@@ -377,9 +376,6 @@ _ELEVATIONS = xmlcolumns.Column(_POINTS, f"ele[1]/{xmlcolumns.FIRST_TEXT}")
 _TIMES = xmlcolumns.Column(_POINTS, f"time[1]/{xmlcolumns.FIRST_TEXT}")
 _EXTENSIONS = etree.XPath(f"{_POINTS}/extensions[1]")
 _ANY_EXTENSIONS = etree.XPath(f"boolean({_POINTS}/extensions)")
-#: Times as almost every app writes them, which datetime.fromisoformat reads as `_time` does.
-#: (A point without a time is an empty line.)
-_ORDINARY_TIMES = re.compile(r"(?:(?:[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(?:\.[0-9]{1,6})?Z)?\n)*\Z")
 
 
 def _is_track(node: etree._Element | None, root: etree._Element | None) -> bool:
@@ -476,13 +472,10 @@ def _time(text: str | None) -> tuple[bool, datetime | None]:
 
 
 def _times(texts: list[str | None]) -> tuple[list[bool], list[datetime | None]]:
-    """`_time` of each text, read by datetime.fromisoformat when every one is written the ordinary way."""
-    if _ORDINARY_TIMES.match("\n".join([text or "" for text in texts]) + "\n"):
-        try:
-            moments = [datetime.fromisoformat(text) if text else None for text in texts]
-            return [bool(text) for text in texts], moments
-        except ValueError:  # a day or an hour that does not exist: `_time` says what gpxpy makes of it
-            pass
+    """`_time` of each text, all at once when every one is written the ordinary way."""
+    moments = xmlcolumns.ordinary_times(texts)
+    if moments is not None:
+        return [bool(text) for text in texts], moments
     pairs = list(map(_time, texts))
     return [timed for timed, _moment in pairs], [moment for _timed, moment in pairs]
 

@@ -197,7 +197,6 @@ def parse(data: bytes, name: str, content_id: str, *, check: Callable[[], None] 
     body, encoding = _undeclared(data)
     if check is not None and not xmlsafe.expat_takes(_prolog(data) + b"<a/>"):
         check()  # the declaration libxml2 is not shown is no XML
-        check = None  # once is enough
     try:
         walk = xmlsafe.Walk(body, encoding, _TAGS, name, whole=xmlsafe.held_whole(data), check=check)
         events: Iterable[tuple[str, Element]] = walk
@@ -394,8 +393,6 @@ _TABLE = xmlcolumns.Table(
     ),
     _NAMESPACES,
 )
-#: Times as almost every app writes them, which datetime.fromisoformat reads as `_time` does.
-_ORDINARY_TIMES = re.compile(r"(?:(?:[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(?:\.[0-9]{1,6})?Z)?\n)*\Z")
 
 
 def _columns(root: Element) -> dict[Element, list[tuple]] | None:
@@ -458,13 +455,9 @@ def _number_text(text: str) -> float | None:
 
 
 def _times(texts: list[str]) -> list[datetime | None]:
-    """`_time` of each stripped text, read by datetime.fromisoformat alone when all are written the ordinary way."""
-    if _ORDINARY_TIMES.match("\n".join(texts) + "\n"):
-        try:
-            return [datetime.fromisoformat(text) if text else None for text in texts]
-        except ValueError:  # a day or an hour that does not exist
-            pass
-    return [_time(text.strip()) for text in texts]
+    """`_time` of each stripped text, all at once when all are written the ordinary way."""
+    moments = xmlcolumns.ordinary_times(texts)
+    return moments if moments is not None else [_time(text.strip()) for text in texts]
 
 
 def _first(node: Element | None, name: str) -> Element | None:

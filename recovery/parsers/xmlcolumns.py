@@ -6,14 +6,16 @@ libxml2 for a column at once, when the column lines up with the points: every po
 value, or none does. (libxml2 merges the node sets of an XPath union pairwise, so a union of
 the points and their values, which would line up any column, costs the square of its size.)
 Where columns need not line up (TCX: a point before the first fix has no position), `Table`
-has libxslt write out each point's values as one line of text, in one pass over the tree.
+has libxslt write out each point's values as tab-separated text, in one pass over the tree.
 A column holds exactly what the walk reads (an element's `.text` is its first child node when
 that node is text, `FIRST_TEXT`), and tests/test_xml_fast.py holds the two readings equal.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
+from datetime import datetime
 
 from lxml import etree
 
@@ -40,7 +42,6 @@ class Column:
         if len(values) != count:
             return None
         return values
-
 
 
 class Table:
@@ -70,3 +71,21 @@ class Table:
         if len(fields) != count * self._width + 1:  # the last tab ends the last field
             return None
         return [fields[column : -1 : self._width] for column in range(self._width)]
+
+
+#: Times as almost every app writes them (one a line; an empty line for a point without one).
+_ORDINARY_TIMES = re.compile(r"(?:(?:[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(?:\.[0-9]{1,6})?Z)?\n)*\Z")
+
+
+def ordinary_times(texts: Sequence[str | None]) -> list[datetime | None] | None:
+    """A column of times read by datetime.fromisoformat, None for no text; or None unless all are ordinary.
+
+    Ordinary is `YYYY-MM-DDTHH:MM:SS[.ffffff]Z` and a real day and hour, which both readers'
+    own time functions read to the same UTC datetime; for anything else they read each text.
+    """
+    if not _ORDINARY_TIMES.match("\n".join([text or "" for text in texts]) + "\n"):
+        return None
+    try:
+        return [datetime.fromisoformat(text) if text else None for text in texts]
+    except ValueError:  # a day or an hour that does not exist
+        return None

@@ -93,6 +93,7 @@ class Walk:
     start a name). So it runs when the document holds any other character, or the parse
     fails, logs any complaint, meets a DTD or nests too deep, before anything else is said
     of the document, and its refusal is the one it always gave; a clean document is spared it.
+    (`check` reads the document once, however often it is called.)
     """
 
     def __init__(
@@ -109,7 +110,6 @@ class Walk:
         if whole:
             if check is not None and not source.isascii():
                 check()
-                check = None  # once is enough
             parser = whole_parser(encoding)
             try:
                 self._root = etree.fromstring(source, parser)
