@@ -10,6 +10,7 @@ must give the same outcome again.
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import re
 from collections.abc import Iterator
@@ -44,15 +45,19 @@ def _readers(gpx_parse: object, tcx_parse: object) -> Iterator[None]:
 
 
 @contextmanager
-def _walked() -> Iterator[None]:
-    """The lxml readers without their column reading: every track point read by the walk."""
+def _column_readers(gpx_columns: object, tcx_table: object) -> Iterator[None]:
+    """The lxml readers with these in place of their column readings, put back afterwards."""
     columns, table = gpx._Reading.columns, tcx._columns
-    gpx._Reading.columns = lambda self, root: False  # type: ignore[method-assign]
-    tcx._columns = lambda root: None
+    gpx._Reading.columns, tcx._columns = gpx_columns, tcx_table  # type: ignore[method-assign,assignment]
     try:
         yield
     finally:
         gpx._Reading.columns, tcx._columns = columns, table  # type: ignore[method-assign]
+
+
+def _walked() -> contextlib.AbstractContextManager[None]:
+    """The lxml readers without their column reading: every track point read by the walk."""
+    return _column_readers(lambda self, root: False, lambda root: None)
 
 
 def _outcome(data: bytes, name: str) -> Outcome:
@@ -127,11 +132,8 @@ def _read_by_column(data: bytes, name: str) -> bool:
         taken.append(rows is not None)
         return rows
 
-    gpx._Reading.columns, tcx._columns = gpx_columns, tcx_table  # type: ignore[method-assign,assignment]
-    try:
+    with _column_readers(gpx_columns, tcx_table):
         _outcome(data, name)
-    finally:
-        gpx._Reading.columns, tcx._columns = columns, table  # type: ignore[method-assign]
     return taken == [True]
 
 
