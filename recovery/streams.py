@@ -70,19 +70,32 @@ class Streams:
 def from_rows(rows: Iterable[tuple[object, ...]]) -> Streams:
     """Build streams from (t, distance, speed, hr, altitude, lat, lon) tuples, keeping only the plausible.
 
-    Every parser comes through here, so the bounds hold for every stream: a
+    Every parser comes through here or `from_columns`, so the bounds hold for every stream: a
     row whose time is not finite or lies more than a year from the start is
     dropped; a value that is not a finite number within its bound becomes
     NaN, and so does a position missing its other half. Nothing computed
     from the streams afterwards, nor `pack`'s float32 columns, meets inf.
-    Worked column by column, which costs little more than no checks at all.
     """
     table = list(zip(*rows, strict=True))
     if not table:
         return Streams()
     if len(table) != len(COLUMNS):
         raise ValueError(f"a sample row has {len(table)} values, not {len(COLUMNS)}")
-    cols = [_column(values, *_LIMITS[name]) for values, name in zip(table, COLUMNS, strict=True)]
+    return from_columns(*table)
+
+
+def from_columns(*columns: Sequence[object]) -> Streams:
+    """`from_rows` for a reader that holds its samples as columns (t, distance, ..., lon), all of one length.
+
+    Worked column by column, which costs little more than no checks at all.
+    """
+    if len(columns) != len(COLUMNS):
+        raise ValueError(f"{len(columns)} sample columns, not {len(COLUMNS)}")
+    if any(len(values) != len(columns[0]) for values in columns):
+        raise ValueError("sample columns of different lengths")
+    if not columns[0]:
+        return Streams()
+    cols = [_column(values, *_LIMITS[name]) for values, name in zip(columns, COLUMNS, strict=True)]
     t, lat, lon = cols[0], cols[_LAT], cols[_LON]
     if any(x != x for x in t):  # NaN: no usable time
         keep = [i for i, x in enumerate(t) if x == x]

@@ -14,9 +14,11 @@ import io
 import math
 import struct
 import warnings
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from itertools import repeat
+from operator import itemgetter, le, sub
 from typing import Any
 
 import crcmod
@@ -27,7 +29,7 @@ from recovery.classify import normalise_sport
 from recovery.errors import FileRejected, NotAnActivity, refusing
 from recovery.model import FOOT_SPORTS, Lap, Leg, Run
 from recovery.parsers import samples
-from recovery.streams import downsample, from_rows
+from recovery.streams import Streams, downsample, from_columns
 
 SEMICIRCLE_TO_DEG = 180.0 / 2**31
 FIT_EPOCH_UNIX = 631065600  # 1989-12-31T00:00:00Z, as fitdecode.processors.FIT_UTC_REFERENCE
@@ -265,7 +267,7 @@ def _build_run(fit: DecodedFit, name: str, content_id: str) -> Run:
         what = _NOT_ACTIVITY.get(str(kind), f"a FIT file of type '{kind}'")
         raise NotAnActivity(name, f"is {what}, not a recorded activity")
 
-    timed = [r for r in fit.records if _is_time(r[0])]
+    timed = _timed(fit.records)
     if not fit.sessions and not timed:
         raise NotAnActivity(name, "records no activity: it has no sessions, laps or timed samples")
 
@@ -290,17 +292,7 @@ def _build_run(fit: DecodedFit, name: str, content_id: str) -> Run:
     else:
         start_utc = fit_datetime(origin)
 
-    rows = []
-    for ts, lat, lon, alt, hr, dist, speed in timed:
-        if (ts < DATETIME_MIN) != relative:
-            continue  # a date among counts since power-on, or the other way round: no place in this run
-        t = float(ts - origin)
-        la, lo = _degrees(lat), _degrees(lon)
-        if not bounds.is_position(la, lo):
-            la = lo = None
-        rows.append((t, dist, speed, hr or None, alt, la, lo))
-    rows.sort(key=lambda r: r[0])
-    full = from_rows(rows)
+    full = _streams(timed, origin, relative)
 
     legs = tuple(_leg(s) for s in fit.sessions)
     sport_label, sub_label = _sport_labels(fit)
@@ -362,6 +354,42 @@ def _build_run(fit: DecodedFit, name: str, content_id: str) -> Run:
     )
 
 
+def _streams(timed: list[tuple[Any, ...]], origin: int, relative: bool) -> Streams:
+    """The records as streams, in time order, column by column (a step per record was a third of a FIT read).
+
+    A date among counts since power-on, or the other way round, has no place in this run.
+    """
+    ts = [r[0] for r in timed]
+    if ts and not (max(ts) < DATETIME_MIN if relative else min(ts) >= DATETIME_MIN):
+        timed = [r for r in timed if (r[0] < DATETIME_MIN) == relative]
+        ts = [r[0] for r in timed]
+    if not timed:
+        return Streams()
+    _ts, lats, lons, alts, hrs, dists, speeds = zip(*timed, strict=True)
+    t = list(map(float, map(sub, ts, repeat(origin))))
+    la, lo = _positions(lats, lons)
+    columns = [t, dists, speeds, [hr or None for hr in hrs], alts, la, lo]
+    if not all(map(le, t[:-1], t[1:])):
+        order = sorted(range(len(t)), key=t.__getitem__)  # stable, as sorting the rows by time was
+        columns = [[column[i] for i in order] for column in columns]
+    return from_columns(*columns)
+
+
+def _positions(lats: Sequence[Any], lons: Sequence[Any]) -> tuple[list[float | None], list[float | None]]:
+    """Each record's position in degrees, both None where it is not a point on the globe.
+
+    Semicircles are ints: then the degrees are one multiplication each and the bounds one
+    look at the extremes; anything else is judged record by record.
+    """
+    if set(map(type, lats)) == {int} == set(map(type, lons)):
+        la, lo = [v * SEMICIRCLE_TO_DEG for v in lats], [v * SEMICIRCLE_TO_DEG for v in lons]
+        if la and bounds.is_position(min(la), min(lo)) and bounds.is_position(max(la), max(lo)):
+            return la, lo
+    degrees = zip(map(_degrees, lats), map(_degrees, lons), strict=True)
+    pairs = [(la, lo) if bounds.is_position(la, lo) else (None, None) for la, lo in degrees]
+    return [la for la, _lo in pairs], [lo for _la, lo in pairs]
+
+
 def _plain_warning(text: str) -> str:
     if "CRC" in text:
         return "The file's checksum is wrong, so part of it may be damaged; everything readable was kept."
@@ -383,6 +411,13 @@ def _local_start_from_relative(fit: DecodedFit, origin: int) -> datetime | None:
 def _is_time(value: Any) -> bool:
     """A FIT timestamp: a date (fitdecode's datetime, or the int of a record), or an int count since power-on."""
     return isinstance(value, datetime) or (isinstance(value, int) and not isinstance(value, bool))
+
+
+def _timed(records: list[tuple[Any, ...]]) -> list[tuple[Any, ...]]:
+    """The records with a time (`_is_time`): at once when every time is an int, as the decoders give them."""
+    if set(map(type, map(itemgetter(0), records))) == {int}:
+        return records
+    return [r for r in records if _is_time(r[0])]
 
 
 def _first_plausible(timed: list[tuple[Any, ...]]) -> int | None:

@@ -18,8 +18,10 @@ import itertools
 import math
 import re
 import xml.etree.ElementTree as StdET
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, timedelta
+from itertools import accumulate, compress, repeat
+from operator import le, sub
 from typing import NamedTuple
 
 import defusedxml.ElementTree as SafeET
@@ -31,7 +33,7 @@ from recovery.classify import normalise_sport
 from recovery.errors import FileRejected, NotAnActivity
 from recovery.model import Run
 from recovery.parsers import samples, xmlcolumns, xmlsafe
-from recovery.streams import downsample, from_rows, with_column
+from recovery.streams import downsample, from_columns, with_column
 
 _DECLARES = "declares a DTD or XML entities, which activity files never need; refused for safety"
 _HR_TAGS = {"hr", "heartrate", "heart_rate"}
@@ -120,41 +122,32 @@ def parse(data: bytes | str, name: str, content_id: str, *, check: Callable[[], 
         raise NotAnActivity(
             name, "has no times on its points: it looks like a route drawn on a map, not a recorded activity"
         )
-    when = _plausible_times(timed, name)
-    origin = min(when.values())
-    rows = []
-    # A point's coordinates are floats already, so bounds.is_position is these two comparisons (NaN fails them).
-    low_lat, high_lat = -bounds.MAX_LATITUDE, bounds.MAX_LATITUDE
-    low_lon, high_lon = -bounds.MAX_LONGITUDE, bounds.MAX_LONGITUDE
-    running = 0.0  # along the track, not counting the jump between segments
+    kept = _plausible_times(segments, timed, name)
+    origin = min(moment for seg, ok in zip(segments, kept, strict=True) for moment in compress(_moments(seg), ok))
+    t: list[float] = []
+    along: list[float] = []  # the distance along the track, not counting the jump between segments
+    rows: list[_Point] = []
+    running = 0.0
     recorded = 0.0  # time within segments: a new segment means the recording paused
-    for seg in segments:
-        prev: _Point | None = None
-        seg_times = [when[id(p)] for p in seg if id(p) in when]
-        if seg_times:
-            recorded += (max(seg_times) - min(seg_times)).total_seconds()
-        for p in seg:
-            if low_lat <= p.latitude <= high_lat and low_lon <= p.longitude <= high_lon:  # bounds.is_position
-                if prev is not None:
-                    running += samples.haversine_m(prev.latitude, prev.longitude, p.latitude, p.longitude)
-                prev = p
-            moment = when.get(id(p))
-            if moment is None:
-                continue
-            rows.append(((moment - origin).total_seconds(), running, None, p.hr, p.elevation, p.latitude, p.longitude))
-    # Some apps write points slightly out of time order; sort them, keeping
-    # the distance along the track monotonic.
-    rows.sort(key=lambda r: r[0])
-    furthest = 0.0
-    for i, row in enumerate(rows):
-        furthest = max(furthest, row[1])
-        rows[i] = (row[0], furthest, *row[2:])
-    full = from_rows(rows)
+    for seg, ok in zip(segments, kept, strict=True):
+        moments = list(compress(_moments(seg), ok))
+        if moments:
+            recorded += (max(moments) - min(moments)).total_seconds()
+        distances = _along(seg, running)
+        running = distances[-1] if distances else running
+        t += map(timedelta.total_seconds, map(sub, moments, repeat(origin)))
+        along += compress(distances, ok)
+        rows += compress(seg, ok)
+    if not all(map(le, t[:-1], t[1:])):  # some apps write points slightly out of time order: sort them
+        order = sorted(range(len(t)), key=t.__getitem__)  # stably, by time alone
+        t, along, rows = [t[i] for i in order], [along[i] for i in order], [rows[i] for i in order]
+    latitudes, longitudes, elevations, _timed, _moments_kept, hrs = zip(*rows, strict=True)
+    furthest = list(accumulate(along, max, initial=0.0))[1:]  # kept monotonic over the sort
+    full = from_columns(t, furthest, [None] * len(t), hrs, elevations, latitudes, longitudes)
     full = with_column(full, "speed", _speeds(full.t, full.distance))
-
     elapsed = recorded
     moving = samples.moving_time(full.t, full.distance)
-    distance = _length(segments, when)
+    distance = _length(segments, kept)
     ascent, descent = samples.ascent_descent(full.altitude)
     avg_hr, max_hr = samples.heart_rate_summary(full.hr)
     label = next((label for label, _track in reading.tracks if label), "") or ""
@@ -163,8 +156,8 @@ def parse(data: bytes | str, name: str, content_id: str, *, check: Callable[[], 
         warnings.append(f"The file's dates look wrong (it starts in {origin.year}).")
     if len(timed) < len(points):
         warnings.append(f"Only {len(timed)} of its {len(points)} points have a time.")
-    if len(when) < len(timed):
-        warnings.append(f"{len(timed) - len(when)} of its points carry impossible times and were left out.")
+    if len(rows) < len(timed):
+        warnings.append(f"{len(timed) - len(rows)} of its points carry impossible times and were left out.")
     span = full.t[-1] - full.t[0] if len(full) >= 2 else 0.0
     if span > elapsed + 60:
         pieces = sum(1 for seg in segments if seg)
@@ -495,20 +488,56 @@ def _offset_minutes(zone: str) -> int:
     return sign * (hour * 60 + minute)
 
 
-def _plausible_times(timed: list[_Point], name: str) -> dict[int, datetime]:
-    """Each timed point's UTC time, by id, leaving out the impossible (a stray year 9999).
+def _plausible_times(segments: list[list[_Point]], timed: list[_Point], name: str) -> list[list[bool]]:
+    """For each segment, which of its points keep their time: a UTC moment, not an impossible one (a stray 9999).
 
     Refuses the file when no point has a time a watch could have recorded.
     """
     moments = [p.moment for p in timed]
-    keep = bounds.plausible_times(moments)
-    when = {id(p): m for p, m, ok in zip(timed, moments, keep, strict=True) if ok and m is not None}
-    if not when:
+    keep = iter(bounds.plausible_times(moments))
+    kept = [[p.timed and next(keep) and p.moment is not None for p in seg] for seg in segments]
+    if not any(map(any, kept)):
         raise bounds.impossible_start(name, min((m for m in moments if m is not None), default=None))
-    return when
+    return kept
 
 
-def _length(segments: list[list[_Point]], when: dict[int, datetime]) -> float:
+def _moments(segment: list[_Point]) -> list[datetime | None]:
+    return [p.moment for p in segment]
+
+
+def _along(segment: list[_Point], running: float) -> list[float]:
+    """The distance along the track at each point, from `running` on: haversine steps between points with a position.
+
+    A point without one (off the globe: OpenTracks marks its pauses so) adds nothing and is not stepped from.
+    """
+    latitudes, longitudes = [p.latitude for p in segment], [p.longitude for p in segment]
+    if latitudes and _on_the_globe(latitudes, longitudes):  # what a watch writes: every step at once
+        steps = map(samples.haversine_m, latitudes[:-1], longitudes[:-1], latitudes[1:], longitudes[1:])
+        return list(accumulate(steps, initial=running))
+    return _along_stepwise(segment, running)
+
+
+def _along_stepwise(segment: list[_Point], running: float) -> list[float]:
+    """`_along` a point at a time, skipping the points off the globe."""
+    out = []
+    prev: _Point | None = None
+    for p in segment:
+        if bounds.is_position(p.latitude, p.longitude):
+            if prev is not None:
+                running += samples.haversine_m(prev.latitude, prev.longitude, p.latitude, p.longitude)
+            prev = p
+        out.append(running)
+    return out
+
+
+def _on_the_globe(latitudes: list[float], longitudes: list[float]) -> bool:
+    """Whether every position is one (`bounds.is_position`), from the extremes of the columns."""
+    if any(map(math.isnan, latitudes)) or any(map(math.isnan, longitudes)):
+        return False
+    return bounds.is_position(min(latitudes), min(longitudes)) and bounds.is_position(max(latitudes), max(longitudes))
+
+
+def _length(segments: list[list[_Point]], kept: list[list[bool]]) -> float:
     """gpxpy's 2D length (the figure its users know), over the points with a finite position.
 
     An infinite or NaN coordinate would make gpxpy raise or answer NaN, so
@@ -518,8 +547,8 @@ def _length(segments: list[list[_Point]], when: dict[int, datetime]) -> float:
     way and the manifest holds gpxpy's figure for it (see bounds.MAX_DISTANCE_M).
     """
     total = 0.0
-    for seg in segments:
-        located = [p for p in seg if _finite_position(p) and (not p.timed or id(p) in when)]
+    for seg, ok in zip(segments, kept, strict=True):
+        located = [p for p, good in zip(seg, ok, strict=True) if _finite_position(p) and (good or not p.timed)]
         total += _length_2d(located) or 0.0
     return total
 
@@ -582,19 +611,31 @@ def _extension_value(extensions: etree._Element, tags: set[str]) -> float | None
 
 @functools.lru_cache(maxsize=512)
 def _bare(tag: str) -> str:
-    """"{ns}hr", "gpxtpx:hr", "HR" -> "hr"; a file repeats a few tags thousands of times."""
+    """ "{ns}hr", "gpxtpx:hr", "HR" -> "hr"; a file repeats a few tags thousands of times."""
     return tag.rsplit("}", 1)[-1].rsplit(":", 1)[-1].lower()
 
 
-def _speeds(t: tuple[float, ...] | list[float], distance: tuple[float, ...] | list[float]) -> list[float]:
-    """Speed over a few samples, so GPS jitter does not make sprints out of standing still."""
-    out = []
+def _speeds(t: Sequence[float], distance: Sequence[float]) -> list[float]:
+    """Speed over a few samples, so GPS jitter does not make sprints out of standing still.
+
+    Sample i's window runs from max(0, i - 2) to min(n - 1, i + 2): the columns shifted by two,
+    their ends repeated.
+    """
     n = len(t)
-    for i in range(n):
-        a, b = max(0, i - 2), min(n - 1, i + 2)
-        dt = t[b] - t[a]
-        out.append((distance[b] - distance[a]) / dt if dt > 0 else math.nan)
-    return out
+    if n < 2:
+        return [math.nan] * n
+
+    def before(column: Sequence[float]) -> list[float]:
+        return [column[0], column[0], *column[: n - 2]]
+
+    def after(column: Sequence[float]) -> list[float]:
+        return [*column[2:], column[-1], column[-1]]
+
+    spans = map(sub, after(t), before(t))
+    return [
+        (far - near) / dt if dt > 0 else math.nan
+        for near, far, dt in zip(before(distance), after(distance), spans, strict=True)
+    ]
 
 
 def _unseen_is_xml(original: str, text: str) -> bool:

@@ -13,8 +13,11 @@ import io
 import math
 import re
 import xml.etree.ElementTree as StdET
-from collections.abc import Callable, Iterable
-from datetime import UTC, datetime
+from collections.abc import Callable, Iterable, Sequence
+from datetime import UTC, datetime, timedelta
+from itertools import compress, repeat
+from operator import le, sub
+from typing import Any
 
 import defusedxml.ElementTree as SafeET
 from defusedxml import DefusedXmlException
@@ -25,7 +28,7 @@ from recovery.classify import normalise_sport
 from recovery.errors import FileRejected, NotAnActivity
 from recovery.model import FOOT_SPORTS, Lap, Leg, Run
 from recovery.parsers import samples, xmlcolumns, xmlsafe
-from recovery.streams import downsample, from_rows
+from recovery.streams import Streams, downsample, from_columns
 
 #: The elements read, in any namespace (apps disagree on them).
 _TAGS = ("{*}Trackpoint", "{*}Activity", "{*}Course", "{*}MultiSportSession", "{*}Author")
@@ -235,7 +238,7 @@ def parse(data: bytes, name: str, content_id: str, *, check: Callable[[], None] 
     if origin is None:
         raise NotAnActivity(name, "records no start time, so it cannot be placed in your history")
 
-    full = from_rows(_timed_rows(rows, origin))
+    full = _timed_streams(rows, origin)
     moving = sum(leg.moving_s or 0.0 for leg in legs) if laps else samples.moving_time(full.t, full.distance)
     distance = sum(leg.distance_m or 0.0 for leg in legs) if laps else None
     if not distance and full.has("distance"):
@@ -323,18 +326,24 @@ def _plausible(times: list[datetime | None]) -> list[datetime]:
     return [t for t, ok in zip(times, bounds.plausible_times(times), strict=True) if ok and t is not None]
 
 
-def _timed_rows(rows: list[tuple], origin: datetime) -> list[tuple]:
-    """Trackpoints as seconds from the start, in time order, leaving out impossible times.
+def _timed_streams(rows: list[tuple], origin: datetime) -> Streams:
+    """Trackpoints as streams of seconds from the start, in time order, leaving out impossible times.
 
     Sorted by time alone and stably: several real watches repeat a time, and
     a repeated point lacking heart rate or distance must neither reorder the
     others nor be compared (None with a number) to break the tie.
     """
-    times = [r[0] for r in rows]
-    keep = bounds.plausible_times(times)
-    timed = [((r[0] - origin).total_seconds(), *r[1:]) for r, ok in zip(rows, keep, strict=True) if ok]
-    timed.sort(key=lambda r: r[0])
-    return timed
+    if not rows:
+        return Streams()
+    columns: list[Sequence[Any]] = list(zip(*rows, strict=True))
+    keep = bounds.plausible_times(columns[0])
+    if not all(keep):
+        columns = [list(compress(column, keep)) for column in columns]
+    t = list(map(timedelta.total_seconds, map(sub, columns[0], repeat(origin))))
+    if not all(map(le, t[:-1], t[1:])):
+        order = sorted(range(len(t)), key=t.__getitem__)
+        t, columns = [t[i] for i in order], [[column[i] for i in order] for column in columns]
+    return from_columns(t, *columns[1:])
 
 
 def _trackpoint(point: Element) -> tuple:
@@ -435,7 +444,9 @@ def _columns(root: Element) -> dict[Element, list[tuple]] | None:
 def _values(texts: list[str]) -> list[float | None]:
     """`_value` of each text ("" for no element), at once when every one is a number or empty."""
     try:
-        numbers = [float(text) if text else None for text in texts]
+        numbers: list[float | None] = (
+            [float(text) if text else None for text in texts] if "" in texts else list(map(float, texts))
+        )
     except ValueError:
         return [_number_text(text) for text in texts]
     if math.isfinite(sum(filter(None, numbers))):  # an inf or a NaN among them would make the sum one
