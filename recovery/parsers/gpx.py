@@ -123,14 +123,14 @@ def parse(data: bytes | str, name: str, content_id: str, *, check: Callable[[], 
             name, "has no times on its points: it looks like a route drawn on a map, not a recorded activity"
         )
     kept = _plausible_times(segments, timed, name)
-    origin = min(moment for seg, ok in zip(segments, kept, strict=True) for moment in compress(_moments(seg), ok))
+    kept_moments = [list(compress([p.moment for p in seg], ok)) for seg, ok in zip(segments, kept, strict=True)]
+    origin = min(moment for moments in kept_moments for moment in moments)
     t: list[float] = []
     along: list[float] = []  # the distance along the track, not counting the jump between segments
     rows: list[_Point] = []
     running = 0.0
     recorded = 0.0  # time within segments: a new segment means the recording paused
-    for seg, ok in zip(segments, kept, strict=True):
-        moments = list(compress(_moments(seg), ok))
+    for seg, ok, moments in zip(segments, kept, kept_moments, strict=True):
         if moments:
             recorded += (max(moments) - min(moments)).total_seconds()
         distances = _along(seg, running)
@@ -141,7 +141,7 @@ def parse(data: bytes | str, name: str, content_id: str, *, check: Callable[[], 
     if not all(map(le, t[:-1], t[1:])):  # some apps write points slightly out of time order: sort them
         order = sorted(range(len(t)), key=t.__getitem__)  # stably, by time alone
         t, along, rows = [t[i] for i in order], [along[i] for i in order], [rows[i] for i in order]
-    latitudes, longitudes, elevations, _timed, _moments_kept, hrs = zip(*rows, strict=True)
+    latitudes, longitudes, elevations, _timed, _moment, hrs = zip(*rows, strict=True)
     furthest = list(accumulate(along, max, initial=0.0))[1:]  # kept monotonic over the sort
     full = from_columns(t, furthest, [None] * len(t), hrs, elevations, latitudes, longitudes)
     full = with_column(full, "speed", _speeds(full.t, full.distance))
@@ -499,10 +499,6 @@ def _plausible_times(segments: list[list[_Point]], timed: list[_Point], name: st
     if not any(map(any, kept)):
         raise bounds.impossible_start(name, min((m for m in moments if m is not None), default=None))
     return kept
-
-
-def _moments(segment: list[_Point]) -> list[datetime | None]:
-    return [p.moment for p in segment]
 
 
 def _along(segment: list[_Point], running: float) -> list[float]:
