@@ -217,8 +217,7 @@ class Database:
         """
         with self._locked() as conn:
             if changes_data:
-                version = schema.data_version
-                conn.execute(version.update().where(version.c.id == 1).values(version=version.c.version + 1))
+                conn.execute(_NEXT_VERSION)
             yield conn
 
     @contextmanager
@@ -249,6 +248,12 @@ class Database:
                     conn.execute(text(f"SET LOCAL idle_in_transaction_session_timeout = '{_PG_IDLE_WRITER_S}s'"))
                     conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _PG_WRITER_LOCK})
                 yield conn
+
+
+#: Moves the data version on; built once, as composing it costs more than running it.
+_NEXT_VERSION = (
+    schema.data_version.update().where(schema.data_version.c.id == 1).values(version=schema.data_version.c.version + 1)
+)
 
 
 def _configure_sqlite(engine: Engine) -> None:

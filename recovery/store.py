@@ -17,7 +17,7 @@ from datetime import UTC, datetime, timedelta
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import Connection, Engine, Row, Select, func, select
+from sqlalchemy import Connection, Engine, Row, Select, bindparam, func, select
 from sqlalchemy.exc import IntegrityError
 
 from recovery import schema
@@ -724,38 +724,31 @@ class Writer:
 
     def has_source(self, content_id: str, leg_index: int | None = None) -> int | None:
         """The run a file (or leg) already gave, if any."""
-        s = schema.sources
-        query = select(s.c.run_id).where(s.c.content_id == content_id)
-        if leg_index is not None:
-            query = query.where(s.c.leg_index == leg_index)
-        return self.conn.scalar(query.limit(1))
+        if leg_index is None:
+            return self.conn.scalar(_SOURCE_OF, {"content_id": content_id})
+        return self.conn.scalar(_LEG_SOURCE_OF, {"content_id": content_id, "leg_index": leg_index})
 
     def overlapping(self, span: tuple[datetime, datetime] | None) -> list[StoredRun]:
         """Stored activities whose time span overlaps this one (`RunFigures.span`), with their samples."""
         if span is None:
             return []
-        t = schema.runs
         start, end = _utc_naive(span[0]), _utc_naive(span[1])
         # The longest stored span bounds how long before this one an overlapping activity can have started:
         # one step down the span index, then a short range of the start-time index, however long the history.
-        longest = self.conn.scalar(select(func.max(t.c.span_s)))
+        longest = self.conn.scalar(_LONGEST_SPAN)
         if longest is None:
             return []
         earliest = start - timedelta(seconds=longest)
-        query = (
-            _select_runs(True)
-            .where(t.c.start_time_utc >= earliest, t.c.start_time_utc <= end, t.c.end_time_utc >= start)
-            .order_by(t.c.id)
-        )
-        return [_stored(r, True) for r in self.conn.execute(query)]
+        rows = self.conn.execute(_OVERLAPPING, {"earliest": earliest, "start": start, "end": end})
+        return [_stored(r, True) for r in rows]
 
     def insert_run(self, run: Run, figures: RunFigures, samples: bytes, *, now: datetime) -> int:
         """Store a run, its figures and its samples (`run.streams` packed by `recovery.streams.pack`)."""
         values = run_to_row(run, figures, now=now)
         values["created_at"] = _utc_naive(now)
-        result = self.conn.execute(schema.runs.insert().values(**values))
+        result = self.conn.execute(schema.runs.insert(), values)
         run_id = int(result.inserted_primary_key[0])
-        self.conn.execute(schema.run_samples.insert().values(run_id=run_id, streams=samples))
+        self.conn.execute(schema.run_samples.insert(), {"run_id": run_id, "streams": samples})
         return run_id
 
     def replace_run(self, run_id: int, run: Run, figures: RunFigures, samples: bytes, *, now: datetime) -> None:
@@ -768,14 +761,15 @@ class Writer:
 
     def add_source(self, run_id: int, run: Run, path: str, *, now: datetime) -> None:
         self.conn.execute(
-            schema.sources.insert().values(
-                run_id=run_id,
-                content_id=run.content_id,
-                leg_index=-1 if run.leg_index is None else run.leg_index,
-                path=clean_path(path),
-                file_format=run.source_format,
-                added_at=_utc_naive(now),
-            )
+            schema.sources.insert(),
+            {
+                "run_id": run_id,
+                "content_id": run.content_id,
+                "leg_index": -1 if run.leg_index is None else run.leg_index,
+                "path": clean_path(path),
+                "file_format": run.source_format,
+                "added_at": _utc_naive(now),
+            },
         )
 
     def mark_seen(self, seen: SeenFile, *, now: datetime) -> None:
@@ -806,14 +800,15 @@ class Writer:
         run_id: int | None = None,
     ) -> None:
         self.conn.execute(
-            schema.import_log.insert().values(
-                at=_utc_naive(now),
-                path=clean_path(path),
-                content_id=content_id,
-                outcome=outcome,
-                run_id=run_id,
-                message=clean_text(message),
-            )
+            schema.import_log.insert(),
+            {
+                "at": _utc_naive(now),
+                "path": clean_path(path),
+                "content_id": content_id,
+                "outcome": outcome,
+                "run_id": run_id,
+                "message": clean_text(message),
+            },
         )
 
 
@@ -899,6 +894,25 @@ def _select_runs(samples: bool) -> Select[Any]:
     # An outer join: a run whose samples row was somehow missing still shows (with no samples) rather
     # than vanishing, and any other file of the same activity counts as richer and replaces it.
     return select(*_RUN_COLUMNS, s.c.streams).outerjoin(s, s.c.run_id == schema.runs.c.id)
+
+
+#: The write path's queries, built once: composing a statement costs SQLAlchemy more than running it.
+_SOURCE_OF = select(schema.sources.c.run_id).where(schema.sources.c.content_id == bindparam("content_id")).limit(1)
+_LEG_SOURCE_OF = (
+    select(schema.sources.c.run_id)
+    .where(schema.sources.c.content_id == bindparam("content_id"), schema.sources.c.leg_index == bindparam("leg_index"))
+    .limit(1)
+)
+_LONGEST_SPAN = select(func.max(schema.runs.c.span_s))
+_OVERLAPPING = (
+    _select_runs(True)
+    .where(
+        schema.runs.c.start_time_utc >= bindparam("earliest"),
+        schema.runs.c.start_time_utc <= bindparam("end"),
+        schema.runs.c.end_time_utc >= bindparam("start"),
+    )
+    .order_by(schema.runs.c.id)
+)
 
 
 def row_to_run(row: Row[Any], *, samples: bool = False) -> Run:
