@@ -21,6 +21,7 @@ from xml.etree import ElementTree
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from lxml import etree
 
 from recovery import parsers
 from recovery.errors import FileProblem
@@ -57,7 +58,7 @@ def _column_readers(gpx_columns: object, tcx_table: object) -> Iterator[None]:
 
 def _walked() -> contextlib.AbstractContextManager[None]:
     """The lxml readers without their column reading: every track point read by the walk."""
-    return _column_readers(lambda self, root: False, lambda root: None)
+    return _column_readers(lambda self, root: False, lambda root, text: None)
 
 
 def _outcome(data: bytes, name: str) -> Outcome:
@@ -127,8 +128,8 @@ def _read_by_column(data: bytes, name: str) -> bool:
         taken.append(columns(reading, root))  # type: ignore[arg-type]
         return taken[-1]
 
-    def tcx_table(root: object) -> object:
-        rows = table(root)  # type: ignore[arg-type]
+    def tcx_table(root: object, text: object) -> object:
+        rows = table(root, text)  # type: ignore[arg-type]
         taken.append(rows is not None)
         return rows
 
@@ -554,6 +555,158 @@ def test_a_strange_but_well_formed_gpx_or_tcx_reads_as_the_reference_reads_it(
     data = _edited(_WELL_FORMED[name], edits, keep_namespace)
     reference, fast = both(data, name)
     assert fast == reference
+
+
+# --- trackpoints read from the text, as they are written -----------------------------------------
+
+_GARMIN_NS = "http://www.garmin.com/xmlschemas/TrainingCenterDatabase/v2"
+_SPACES = st.sampled_from(["", " ", "\n          ", "\r\n", "\t"])
+#: Mostly what apps write, so that whole documents are often read from the text; now and then what they do not.
+_ODD_NUMBERS = ["", " 3 ", "1e999", "nan", "abc", "2\t", "7\r\n", "1&#48;", "<![CDATA[5]]>", "5<!--c-->"]
+_NUMBERS = st.integers(0, 11).flatmap(
+    lambda k: st.sampled_from(_ODD_NUMBERS) if k == 7 else st.sampled_from(["12.5", "3", "-0.25"])
+)
+_TIMES = st.integers(0, 11).flatmap(
+    lambda k: st.sampled_from(["", " 2026-11-20T07:00:03Z ", "x", "2026-11-20T08:00:04+01:00"])
+    if k == 7
+    else st.sampled_from(["2026-11-20T07:00:01Z", "2026-11-20T07:00:02Z"])
+)
+_EXTENSIONS = st.sampled_from(
+    [
+        "<Extensions><ns3:TPX><ns3:Speed>{n}</ns3:Speed><ns3:RunCadence>80</ns3:RunCadence></ns3:TPX></Extensions>",
+        '<Extensions>\n<TPX xmlns="http://www.garmin.com/xmlschemas/ActivityExtension/v2"><Speed>{n}</Speed></TPX>'
+        "\n</Extensions>",
+        "<Extensions><ns3:TPX><ns3:Speed></ns3:Speed></ns3:TPX></Extensions>",
+        "<Extensions><ns3:TPX><ns3:Speed>{n}</ns3:Speed><ns3:Speed>4.5</ns3:Speed></ns3:TPX></Extensions>",
+        "<Extensions><ns3:TPX><ns3:Watts>200</ns3:Watts><ns3:Speed>{n}</ns3:Speed></ns3:TPX></Extensions>",
+        "<Extensions><ns3:TPX><ns3:SpeedX>{n}</ns3:SpeedX></ns3:TPX></Extensions>",
+        "<Extensions><LX><Speed>{n}</Speed></LX></Extensions>",
+        "<Extensions><ns3:TPX><ns3:Speed><ns3:Speed>{n}</ns3:Speed></ns3:Speed></ns3:TPX></Extensions>",
+    ]
+)
+
+
+@st.composite
+def _written_trackpoint(draw: st.DrawFn) -> str:
+    """A trackpoint written the usual way, or nearly: a child moved, prefixed, foreign, doubled or odd inside."""
+    w = draw(_SPACES)
+    children = [
+        f"<Time>{draw(_TIMES)}</Time>",
+        f"<Position>{w}<LatitudeDegrees>{draw(_NUMBERS)}</LatitudeDegrees>{w}"
+        f"<LongitudeDegrees>{draw(_NUMBERS)}</LongitudeDegrees>{w}</Position>",
+        f"<AltitudeMeters>{draw(_NUMBERS)}</AltitudeMeters>",
+        f"<DistanceMeters>{draw(_NUMBERS)}</DistanceMeters>",
+        f"<HeartRateBpm>{w}<Value>{draw(_NUMBERS)}</Value>{w}</HeartRateBpm>",
+        "<Cadence>84</Cadence>",
+        "<SensorState>Present</SensorState>",
+        draw(_EXTENSIONS).format(n=draw(_NUMBERS)),
+    ]
+    children = [child for child in children if draw(st.integers(0, 4))]  # most children, not all
+    change = draw(st.integers(0, 29))  # mostly 0: written the usual way
+    if children and change == 1:
+        children.insert(draw(st.integers(0, len(children))), children.pop(draw(st.integers(0, len(children) - 1))))
+    elif children and change == 2:  # the same name in Garmin's namespace (g:) or another one (x:)
+        prefix = draw(st.sampled_from(["g:", "x:"]))
+        k = draw(st.integers(0, len(children) - 1))
+        children[k] = re.sub(r"<(/?)(?=[A-Z])", rf"<\1{prefix}", children[k])
+    elif children and change == 3:
+        children.append(children[0])
+    elif change == 4:
+        children.insert(0, "<Position><LatitudeDegrees>1</LatitudeDegrees></Position>")
+    start = draw(
+        st.sampled_from(["<Trackpoint>", '<Trackpoint a="1">', "<Trackpoint >"] if change == 5 else ["<Trackpoint>"])
+    )
+    return start + w + w.join(children) + w + "</Trackpoint>"
+
+
+@st.composite
+def _written_tcx(draw: st.DrawFn) -> bytes:
+    points = draw(st.lists(_written_trackpoint(), max_size=4))
+    track = "\n".join(points)
+    if draw(st.integers(0, 7)) == 0:  # a trackpoint where only the text has one
+        track += draw(st.sampled_from(["<!-- <Trackpoint></Trackpoint> -->", "<![CDATA[<Trackpoint></Trackpoint>]]>"]))
+    notes = draw(st.sampled_from(["", "<Notes>Trackpoint</Notes>", "<Notes>a &amp; b</Notes>"]))
+    return (
+        '<?xml version="1.0" encoding="UTF-8"?>\n'
+        f'<TrainingCenterDatabase xmlns="{_GARMIN_NS}" xmlns:g="{_GARMIN_NS}" xmlns:x="urn:elsewhere"'
+        ' xmlns:ns3="http://www.garmin.com/xmlschemas/ActivityExtension/v2"><Activities><Activity Sport="Running">'
+        '<Id>2026-11-20T07:00:00Z</Id><Lap StartTime="2026-11-20T07:00:00Z"><TotalTimeSeconds>6</TotalTimeSeconds>'
+        f"{notes}<Track>{track}</Track></Lap></Activity></Activities></TrainingCenterDatabase>"
+    ).encode()
+
+
+@settings(max_examples=400, deadline=None, derandomize=True, database=None)
+@given(_written_tcx())
+def test_trackpoints_read_from_the_text_are_what_the_tree_holds(data: bytes) -> None:
+    """The regular expression answers only when it is sure, and then with the table's very columns."""
+    body, encoding = tcx._undeclared(data)
+    root = etree.fromstring(body, xmlsafe.whole_parser(encoding))
+    count = int(tcx._POINT_COUNT(root))
+    written = tcx._written_columns(body.decode(), count)
+    if written is not None:
+        assert not tcx._FOREIGN(root), "a child in another namespace was read as Garmin's"
+        table = tcx._TABLE(root, count)  # None where a value holds a tab: the walk reads those, compared below
+        assert table is None or [list(column) for column in written] == table
+    reference, fast = both(data, "written.tcx")
+    assert fast == reference
+
+
+_USUAL_POINT = (
+    "<Trackpoint><Time>2026-11-20T07:00:01Z</Time><Position><LatitudeDegrees>48.8</LatitudeDegrees>"
+    "<LongitudeDegrees>2.3</LongitudeDegrees></Position><AltitudeMeters>35</AltitudeMeters>"
+    "<DistanceMeters>3.1</DistanceMeters><HeartRateBpm><Value>131</Value></HeartRateBpm>"
+    "<Extensions><ns3:TPX><ns3:Speed>3.2</ns3:Speed></ns3:TPX></Extensions></Trackpoint>"
+)
+_UNUSUAL_POINT = '<Trackpoint a="1"><Time>2026-11-20T07:00:02Z</Time></Trackpoint>'
+_NOT_SURE = {
+    "a trackpoint only in a comment, beside one written unusually": (
+        _USUAL_POINT + _UNUSUAL_POINT + "<!-- <Trackpoint><Time>2026-11-20T07:00:09Z</Time></Trackpoint> -->"
+    ),
+    "a trackpoint only in CDATA, beside one written unusually": (
+        _USUAL_POINT + _UNUSUAL_POINT + "<![CDATA[<Trackpoint><Time>2026-11-20T07:00:09Z</Time></Trackpoint>]]>"
+    ),
+    "a time in another namespace": _USUAL_POINT.replace("Time>", "x:Time>"),
+    "a time in Garmin's namespace by a prefix": _USUAL_POINT.replace("Time>", "g:Time>"),
+    "a value with a character reference": _USUAL_POINT.replace("35<", "3&#53;<"),
+    "a value with a line end libxml2 rewrites": _USUAL_POINT.replace("35<", "35\r\n<"),
+    "a value with a comment in it": _USUAL_POINT.replace("35<", "3<!-- -->5<"),
+    "two speeds": _USUAL_POINT.replace("</ns3:TPX>", "<ns3:Speed>4</ns3:Speed></ns3:TPX>"),
+    "a distance before the altitude": _USUAL_POINT.replace(
+        "<AltitudeMeters>35</AltitudeMeters><DistanceMeters>3.1</DistanceMeters>",
+        "<DistanceMeters>3.1</DistanceMeters><AltitudeMeters>35</AltitudeMeters>",
+    ),
+}
+
+
+def _one_lap(track: str) -> bytes:
+    return (
+        '<?xml version="1.0" encoding="UTF-8"?>\n'
+        f'<TrainingCenterDatabase xmlns="{_GARMIN_NS}" xmlns:g="{_GARMIN_NS}" xmlns:x="urn:elsewhere"'
+        ' xmlns:ns3="http://www.garmin.com/xmlschemas/ActivityExtension/v2"><Activities><Activity Sport="Running">'
+        '<Id>2026-11-20T07:00:00Z</Id><Lap StartTime="2026-11-20T07:00:00Z"><TotalTimeSeconds>6</TotalTimeSeconds>'
+        f"<Track>{track}</Track></Lap></Activity></Activities></TrainingCenterDatabase>"
+    ).encode()
+
+
+def _from_text(data: bytes) -> list | None:
+    body, encoding = tcx._undeclared(data)
+    root = etree.fromstring(body, xmlsafe.whole_parser(encoding))
+    return tcx._written_columns(body.decode(), int(tcx._POINT_COUNT(root)))
+
+
+@pytest.mark.parametrize("case", sorted(_NOT_SURE))
+def test_trackpoints_the_text_cannot_be_sure_of_are_left_to_the_tree(case: str) -> None:
+    data = _one_lap(_NOT_SURE[case])
+    assert _from_text(data) is None
+    reference, fast = both(data, "unsure.tcx")
+    assert fast == reference
+
+
+def test_trackpoints_written_the_usual_way_are_read_from_the_text() -> None:
+    """The property above means something only while the usual writing takes that way."""
+    for data in (to_tcx(_RUN), HAND_TCX["laps.tcx"], _one_lap(_USUAL_POINT + "\n" + _USUAL_POINT)):
+        assert _from_text(data)
+    assert tcx._text_of(b"<a/>", "ISO-8859-1") is None and tcx._text_of(b"\xff<a/>", None) is None
 
 
 # --- the readers alone, without read_activity's check_xml in front --------------------------------

@@ -203,7 +203,8 @@ def parse(data: bytes, name: str, content_id: str, *, check: Callable[[], None] 
     try:
         walk = xmlsafe.Walk(body, encoding, _TAGS, name, whole=xmlsafe.held_whole(data), check=check)
         events: Iterable[tuple[str, Element]] = walk
-        if walk.root is not None and not walk.error_log and (lap_rows := _columns(walk.root)) is not None:
+        whole = walk.root is not None and not walk.error_log
+        if whole and (lap_rows := _columns(walk.root, _text_of(body, encoding))) is not None:
             reading.lap_rows, reading.clearing = lap_rows, False  # the trackpoints read at once, the rest walked
             events = etree.iterwalk(walk.root, events=("end",), tag=_TAGS[1:])
         for _event, element in events:
@@ -404,19 +405,25 @@ _TABLE = xmlcolumns.Table(
 )
 
 
-def _columns(root: Element) -> dict[Element, list[tuple]] | None:
-    """Each lap's rows, read at once by `_TABLE`, when every trackpoint is where the table looks for it.
+def _columns(root: Element, text: str | None) -> dict[Element, list[tuple]] | None:
+    """Each lap's rows, read at once, when every trackpoint is where `_TABLE` looks for it.
 
     That is a Trackpoint of a Track of a Lap of an Activity of the document's Activities, in
     Garmin's namespace as its values are, none nested in another: then each row is
     `_trackpoint`'s and goes to the lap `_owner` names. Otherwise None, and the walk reads them.
+    The rows are read from the document's `text` where it is written the usual way
+    (`_written_columns`), else by `_TABLE` from the tree.
     """
     if root.tag != _ROOT:
         return None
     count = int(_POINT_COUNT(root))
-    if sum(1 for _ in root.iter("{*}Trackpoint")) != count or _FOREIGN(root):
+    if sum(1 for _ in root.iter("{*}Trackpoint")) != count:
         return None
-    columns = _TABLE(root, count)
+    columns = _written_columns(text, count) if text is not None else None
+    if columns is None:
+        if _FOREIGN(root):
+            return None
+        columns = _TABLE(root, count)
     if columns is None:
         return None
     times, distances, speeds, hrs, altitudes, latitudes, longitudes = columns
@@ -441,7 +448,59 @@ def _columns(root: Element) -> dict[Element, list[tuple]] | None:
     return lap_rows
 
 
-def _values(texts: list[str]) -> list[float | None]:
+_SPACE = r"[ \t\r\n]*"
+_VALUE = r"([^<&\r]*)"  # a text node as written: no markup, no reference, no line end libxml2 would rewrite
+_PREFIX = r"(?:[A-Za-z_][\w.-]*:)?"
+_OTHER = rf"<(?!{_PREFIX}Speed>){_PREFIX}[A-Za-z_][\w.-]*>[^<&]*</[\w:.-]+>{_SPACE}"
+#: A trackpoint as Garmin, Polar and Strava write one: children in the schema's order, each at most once,
+#: no attribute, no prefix outside the extensions, speed (if any) first in one TPX.
+_WRITTEN_POINT = re.compile(
+    rf"<Trackpoint>{_SPACE}"
+    rf"(?:<Time>{_VALUE}</Time>{_SPACE})?"
+    rf"(?:<Position>{_SPACE}<LatitudeDegrees>{_VALUE}</LatitudeDegrees>{_SPACE}"
+    rf"<LongitudeDegrees>{_VALUE}</LongitudeDegrees>{_SPACE}</Position>{_SPACE})?"
+    rf"(?:<AltitudeMeters>{_VALUE}</AltitudeMeters>{_SPACE})?"
+    rf"(?:<DistanceMeters>{_VALUE}</DistanceMeters>{_SPACE})?"
+    rf"(?:<HeartRateBpm>{_SPACE}<Value>{_VALUE}</Value>{_SPACE}</HeartRateBpm>{_SPACE})?"
+    rf"(?:<Cadence>[^<&]*</Cadence>{_SPACE})?"
+    rf"(?:<SensorState>[^<&]*</SensorState>{_SPACE})?"
+    rf"(?:<Extensions>{_SPACE}<{_PREFIX}TPX(?: xmlns=\"[^\"<&]*\")?>{_SPACE}"
+    rf"(?:<{_PREFIX}Speed>{_VALUE}</{_PREFIX}Speed>{_SPACE})?(?:{_OTHER})*</{_PREFIX}TPX>{_SPACE}</Extensions>{_SPACE})?"
+    r"</Trackpoint>"
+)
+
+
+def _text_of(body: bytes, encoding: str | None) -> str | None:
+    """The document as text for `_written_columns`, when it is UTF-8 (as almost every TCX is); else None."""
+    if encoding is not None and encoding.lower().replace("_", "-") not in ("utf-8", "utf8"):
+        return None
+    try:
+        return body.decode("utf-8")
+    except UnicodeDecodeError:
+        return None
+
+
+def _written_columns(text: str, count: int) -> list[Sequence[str]] | None:
+    """`_TABLE`'s columns read from the text by one regular expression, or None unless that is sure.
+
+    It is sure when the tree's `count` trackpoints (all at `_POINTS`, none elsewhere) are the
+    expression's matches and the only places "Trackpoint" is written: then no match lies in a
+    comment, CDATA or text, each is one trackpoint element whose start and end tags it holds,
+    and its children, written without attributes or prefixes, are in Garmin's namespace, so
+    none is foreign. A value written without markup or references is the text node itself.
+    """
+    if text.count("Trackpoint") != 2 * count:
+        return None
+    rows = _WRITTEN_POINT.findall(text)
+    if len(rows) != count:
+        return None
+    if not rows:
+        return [[] for _ in range(7)]
+    times, latitudes, longitudes, altitudes, distances, hrs, speeds = zip(*rows, strict=True)
+    return [times, distances, speeds, hrs, altitudes, latitudes, longitudes]
+
+
+def _values(texts: Sequence[str]) -> list[float | None]:
     """`_value` of each text ("" for no element), at once when every one is a number or empty."""
     try:
         numbers: list[float | None] = (
@@ -465,7 +524,7 @@ def _number_text(text: str) -> float | None:
     return number if math.isfinite(number) else None
 
 
-def _times(texts: list[str]) -> list[datetime | None]:
+def _times(texts: Sequence[str]) -> list[datetime | None]:
     """`_time` of each stripped text, all at once when all are written the ordinary way."""
     moments = xmlcolumns.ordinary_times(texts)
     return moments if moments is not None else [_time(text.strip()) for text in texts]
