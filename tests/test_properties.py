@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import itertools
 import math
 from datetime import UTC, datetime, timedelta, timezone
 
+import gpxpy.geo
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from recovery import bounds
 from recovery.classify import is_same_activity, normalise_sport
 from recovery.model import SPORTS, Run
+from recovery.parsers import gpx, samples
 from recovery.streams import COLUMNS, Streams, downsample, from_rows, pack, unpack
 
 BASE = datetime(2026, 1, 1, tzinfo=UTC)
@@ -147,3 +150,34 @@ def test_a_recording_in_the_window_is_kept_whole_and_a_stray_year_is_dropped() -
     assert bounds.plausible_times(run) == [True] * 5
     stray = [*run[:2], datetime(9999, 1, 1, tzinfo=UTC), *run[2:]]
     assert bounds.plausible_times(stray) == [True, True, False, True, True, True]
+
+
+_globe = st.lists(st.tuples(st.floats(-90, 90), st.floats(-180, 180)), max_size=40)
+
+
+@given(_globe)
+def test_haversine_steps_are_the_very_floats_of_a_call_per_step(track: list[tuple[float, float]]) -> None:
+    latitudes, longitudes = [lat for lat, _ in track], [lon for _, lon in track]
+    one_by_one = [samples.haversine_m(*a, *b) for a, b in itertools.pairwise(track)]
+    assert samples.haversine_steps(latitudes, longitudes) == one_by_one
+
+
+def _walked(start: tuple[float, float], steps: list[tuple[float, float]]) -> list[tuple[float, float]]:
+    track = [start]
+    for d_lat, d_lon in steps:
+        track.append((track[-1][0] + d_lat, track[-1][1] + d_lon))
+    return track
+
+
+_step = st.floats(-0.35, 0.35)  # either side of gpxpy's 0.2 degrees between flat and haversine
+_near_steps = st.builds(
+    _walked, st.tuples(st.floats(-80, 80), st.floats(-170, 170)), st.lists(st.tuples(_step, _step), max_size=40)
+)
+
+
+@given(_globe | _near_steps)
+def test_a_gpx_tracks_length_is_gpxpys_to_the_last_digit(track: list[tuple[float, float]]) -> None:
+    """Near points take gpxpy's flat step and far ones its haversine: the sum is gpxpy's, float for float."""
+    latitudes, longitudes = [lat for lat, _ in track], [lon for _, lon in track]
+    points = [gpxpy.geo.Location(lat, lon) for lat, lon in track]
+    assert gpx._length_2d(latitudes, longitudes) == (gpxpy.geo.length_2d(points) or 0)

@@ -14,7 +14,6 @@ gpxpy reads extensions only there).
 from __future__ import annotations
 
 import functools
-import itertools
 import math
 import re
 import xml.etree.ElementTree as StdET
@@ -95,7 +94,7 @@ def parse(data: bytes | str, name: str, content_id: str, *, check: Callable[[], 
         check()
     try:
         walk = xmlsafe.Walk(source, "utf-8", _TAGS, name, whole=xmlsafe.held_whole(text), check=check)
-        if not (walk.root is not None and not walk.error_log and reading.columns(walk.root)):
+        if not (walk.root is not None and not walk.error_log and reading.columns(walk.root, text)):
             for _event, element in walk:
                 reading.element(element)
     except etree.XMLSyntaxError as exc:
@@ -221,26 +220,33 @@ class _Reading:
     def first_invalid(self) -> str | None:
         return self.invalid_bounds or self.invalid_waypoint or self.invalid_route or self.invalid_track
 
-    def columns(self, root: etree._Element) -> bool:
-        """Read a whole, well-formed tree column by column (`xmlcolumns`), as `element` would read it walked.
+    def columns(self, root: etree._Element, text: str) -> bool:
+        """Read a whole, well-formed tree column by column, as `element` would read it walked.
 
-        Answers False, having read nothing, when a point holds something only the walk reads
-        as gpxpy does (a rare field to check, a value gpxpy refuses): then the walk reads it.
+        The columns come from the document's `text` where every point is written the usual way
+        (`_written_points`), else from the tree by XPath (`xmlcolumns`). Answers False, having
+        read nothing, when a point holds something only the walk reads as gpxpy does (a rare
+        field to check, a value gpxpy refuses): then the walk reads it.
         """
         self._root(root)
         count = int(_POINT_COUNT(root))
-        if _CHILDREN(root) != _USUAL_CHILDREN(root) and _RARE_CHILD(root):  # counting is cheap, looking is not
-            return False
-        lats, lons = _LATITUDES(root), _LONGITUDES(root)
-        if len(lats) != count or len(lons) != count:  # a point without a position: gpxpy's refusal
-            return False
-        eles, times = _ELEVATIONS(root, count), _TIMES(root, count)
-        hrs = _heart_rates(root, count) if self.v11 else [None] * count
-        if eles is None or times is None or hrs is None:
-            return False
+        written = _written_points(text, count)
+        if written is not None:
+            lats, lons, eles, times, hr_texts = written
+            hrs = xmlcolumns.numbers(hr_texts) if self.v11 else [None] * count
+        else:
+            if _CHILDREN(root) != _USUAL_CHILDREN(root) and _RARE_CHILD(root):  # counting is cheap, looking is not
+                return False
+            lats, lons = _LATITUDES(root), _LONGITUDES(root)
+            if len(lats) != count or len(lons) != count:  # a point without a position: gpxpy's refusal
+                return False
+            eles, times = _ELEVATIONS(root, count), _TIMES(root, count)
+            hrs = _heart_rates(root, count) if self.v11 else [None] * count
+            if eles is None or times is None or hrs is None:
+                return False
         try:
             latitudes, longitudes = list(map(float, lats)), list(map(float, lons))
-            elevations = [None if text is None else float(text) for text in eles]
+            elevations = [float(value) if value else None for value in eles]  # "" only from the text: no text
         except ValueError:
             return False
         timed, moments = _times(times)
@@ -369,6 +375,51 @@ _ELEVATIONS = xmlcolumns.Column(_POINTS, f"ele[1]/{xmlcolumns.FIRST_TEXT}")
 _TIMES = xmlcolumns.Column(_POINTS, f"time[1]/{xmlcolumns.FIRST_TEXT}")
 _EXTENSIONS = etree.XPath(f"{_POINTS}/extensions[1]")
 _ANY_EXTENSIONS = etree.XPath(f"boolean({_POINTS}/extensions)")
+
+
+_SPACE = r"[ \t\r\n]*"
+_VALUE = r"([^<&\r]*)"  # a text node as written: no markup, no reference, no line end libxml2 would rewrite
+_ATTRIBUTE = r'"([^"<&\t\n\r]*)"'  # an attribute value libxml2 keeps as written (no whitespace to normalise)
+_NAME = r"[A-Za-z_][\w.-]*"
+#: Garmin's TrackPointExtension (v1 and v2, under any prefix), the one place watches and apps put heart
+#: rate: its children in the schema's order, each holding only text, those before the heart rate
+#: named otherwise. So its <hr> is the first element of a name in `_HR_TAGS` with text.
+_TRACK_POINT_EXTENSION = (
+    rf"<extensions>{_SPACE}<(?P<prefix>(?:{_NAME}:)?)TrackPointExtension>{_SPACE}"
+    rf"(?:<(?P=prefix)(?:atemp|wtemp|depth|cad|speed|course|bearing)>[^<]*</(?P=prefix){_NAME}>{_SPACE})*"
+    rf"(?:<(?P=prefix)hr>([^<&\r]+)</(?P=prefix)hr>{_SPACE}(?:<(?P=prefix){_NAME}>[^<]*</(?P=prefix){_NAME}>{_SPACE})*)?"
+    rf"</(?P=prefix)TrackPointExtension>{_SPACE}</extensions>{_SPACE}"
+)
+#: A track point as watches and apps write one: lat then lon, then ele, time and extensions in
+#: the schema's order, each at most once, no attribute, no prefix outside the extensions.
+_WRITTEN_POINT = re.compile(
+    rf"<trkpt lat={_ATTRIBUTE} lon={_ATTRIBUTE}>{_SPACE}"
+    rf"(?:<ele>{_VALUE}</ele>{_SPACE})?"
+    rf"(?:<time>{_VALUE}</time>{_SPACE})?"
+    rf"(?:{_TRACK_POINT_EXTENSION})?"
+    r"</trkpt>"
+)
+
+
+def _written_points(text: str, count: int) -> tuple[Sequence[str], ...] | None:
+    """Each point's lat, lon, ele, time and heart rate as written in the text ("" for none), or None unless sure.
+
+    It is sure when the tree's `count` track points (all at `_POINTS`) are the expression's
+    matches and the only places "trkpt" is written: then no match lies in a comment, CDATA or
+    text, each is one track point with its own start and end tags, and its children, written
+    without attributes or prefixes, are GPX's (the default namespace is cut from the text, and
+    a point in another namespace would be written with a prefix or a declaration). A value
+    written without markup or references is the text node itself.
+    """
+    if text.count("trkpt") != 2 * count:
+        return None
+    rows = _WRITTEN_POINT.findall(text)
+    if len(rows) != count:
+        return None
+    if not rows:
+        return ((),) * 5
+    latitudes, longitudes, elevations, times, _prefix, hrs = zip(*rows, strict=True)
+    return latitudes, longitudes, elevations, times, hrs
 
 
 def _is_track(node: etree._Element | None, root: etree._Element | None) -> bool:
@@ -508,8 +559,7 @@ def _along(segment: list[_Point], running: float) -> list[float]:
     """
     latitudes, longitudes = [p.latitude for p in segment], [p.longitude for p in segment]
     if latitudes and _on_the_globe(latitudes, longitudes):  # what a watch writes: every step at once
-        steps = map(samples.haversine_m, latitudes[:-1], longitudes[:-1], latitudes[1:], longitudes[1:])
-        return list(accumulate(steps, initial=running))
+        return list(accumulate(samples.haversine_steps(latitudes, longitudes), initial=running))
     return _along_stepwise(segment, running)
 
 
@@ -544,18 +594,31 @@ def _length(segments: list[list[_Point]], kept: list[list[bool]]) -> float:
     """
     total = 0.0
     for seg, ok in zip(segments, kept, strict=True):
-        located = [p for p, good in zip(seg, ok, strict=True) if _finite_position(p) and (good or not p.timed)]
-        total += _length_2d(located) or 0.0
+        latitudes, longitudes = [p.latitude for p in seg], [p.longitude for p in seg]
+        if not (all(ok) and math.isfinite(sum(latitudes)) and math.isfinite(sum(longitudes))):  # else, look at each
+            located = [p for p, good in zip(seg, ok, strict=True) if _finite_position(p) and (good or not p.timed)]
+            latitudes, longitudes = [p.latitude for p in located], [p.longitude for p in located]
+        total += _length_2d(latitudes, longitudes)
     return total
 
 
-def _length_2d(points: list[_Point]) -> float:
-    """gpxpy.geo.length_2d, step for step, so the distance agrees to the last digit."""
-    if not points:
-        return 0
+def _length_2d(latitudes: list[float], longitudes: list[float]) -> float:
+    """gpxpy.geo.length_2d, step for step, so the distance agrees to the last digit.
+
+    `_distance_2d` from each point back to the one before, its flat case written out with
+    each point's cosine taken once (a call per step was a tenth of reading a GPX file).
+    """
+    cos, radians, sqrt = math.cos, math.radians, math.sqrt
+    coefs = [cos(radians(latitude)) for latitude in latitudes]
     length: float = 0
-    for previous, point in itertools.pairwise(points):
-        d = _distance_2d(point.latitude, point.longitude, previous.latitude, previous.longitude)
+    ends = zip(latitudes[1:], longitudes[1:], latitudes[:-1], longitudes[:-1], coefs[1:], strict=True)
+    for lat1, lon1, lat2, lon2, coef in ends:
+        x, d_lon = lat1 - lat2, lon1 - lon2
+        if -0.2 <= x <= 0.2 and -0.2 <= d_lon <= 0.2:
+            y = d_lon * coef
+            d = sqrt(x * x + y * y) * _GPXPY_ONE_DEGREE
+        else:
+            d = _distance_2d(lat1, lon1, lat2, lon2)
         if d:
             length += d
     return length

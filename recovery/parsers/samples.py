@@ -6,6 +6,7 @@ partly, so every parser finishes a run with these same functions.
 
 from __future__ import annotations
 
+import itertools
 import math
 from collections.abc import Sequence
 
@@ -27,6 +28,21 @@ def haversine_m(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
     dp, dl = p2 - p1, math.radians(lon2 - lon1)
     h = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
     return 2 * EARTH_RADIUS_M * math.asin(min(1.0, math.sqrt(h)))
+
+
+def haversine_steps(latitudes: Sequence[float], longitudes: Sequence[float]) -> list[float]:
+    """`haversine_m` from each point to the next, the same floats, each point's radians and cosine taken once.
+
+    For a track with every position on the globe: a call per step was a fifth of reading a GPX file.
+    """
+    radians, sin, cos, asin, sqrt = math.radians, math.sin, math.cos, math.asin, math.sqrt
+    p = list(map(radians, latitudes))
+    c = list(map(cos, p))
+    half_dp = [sin((p2 - p1) / 2) for p1, p2 in itertools.pairwise(p)]
+    half_dl = [sin(radians(lon2 - lon1) / 2) for lon1, lon2 in itertools.pairwise(longitudes)]
+    roots = [sqrt(dp**2 + c1 * c2 * dl**2) for dp, c1, c2, dl in zip(half_dp, c[:-1], c[1:], half_dl, strict=True)]
+    diameter = 2 * EARTH_RADIUS_M
+    return [diameter * asin(root if root < 1.0 else 1.0) for root in roots]  # min(1.0, root), NaN too
 
 
 def cumulative_distance(lat: Sequence[float], lon: Sequence[float]) -> list[float]:

@@ -430,12 +430,12 @@ def _columns(root: Element, text: str | None) -> dict[Element, list[tuple]] | No
     rows = list(
         zip(
             _times(times),
-            _values(distances),
-            _values(speeds),
-            [hr if hr else None for hr in _values(hrs)],
-            _values(altitudes),
-            _values(latitudes),
-            _values(longitudes),
+            xmlcolumns.numbers(distances),
+            xmlcolumns.numbers(speeds),
+            [hr if hr else None for hr in xmlcolumns.numbers(hrs)],
+            xmlcolumns.numbers(altitudes),
+            xmlcolumns.numbers(latitudes),
+            xmlcolumns.numbers(longitudes),
             strict=True,
         )
     )
@@ -498,30 +498,6 @@ def _written_columns(text: str, count: int) -> list[Sequence[str]] | None:
         return [[] for _ in range(7)]
     times, latitudes, longitudes, altitudes, distances, hrs, speeds = zip(*rows, strict=True)
     return [times, distances, speeds, hrs, altitudes, latitudes, longitudes]
-
-
-def _values(texts: Sequence[str]) -> list[float | None]:
-    """`_value` of each text ("" for no element), at once when every one is a number or empty."""
-    try:
-        numbers: list[float | None] = (
-            [float(text) if text else None for text in texts] if "" in texts else list(map(float, texts))
-        )
-    except ValueError:
-        return [_number_text(text) for text in texts]
-    if math.isfinite(sum(filter(None, numbers))):  # an inf or a NaN among them would make the sum one
-        return numbers
-    return [number if number is None or math.isfinite(number) else None for number in numbers]
-
-
-def _number_text(text: str) -> float | None:
-    text = text.strip()
-    if not text:
-        return None
-    try:
-        number = float(text)
-    except ValueError:
-        return None
-    return number if math.isfinite(number) else None
 
 
 def _times(texts: Sequence[str]) -> list[datetime | None]:

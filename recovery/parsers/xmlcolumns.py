@@ -13,6 +13,7 @@ that node is text, `FIRST_TEXT`), and tests/test_xml_fast.py holds the two readi
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Mapping, Sequence
 from datetime import datetime
@@ -89,3 +90,27 @@ def ordinary_times(texts: Sequence[str | None]) -> list[datetime | None] | None:
         return [datetime.fromisoformat(text) if text else None for text in texts]
     except ValueError:  # a day or an hour that does not exist
         return None
+
+
+def numbers(texts: Sequence[str]) -> list[float | None]:
+    """Each text as a finite number, None for no text ("") or no finite number; at once when all are numbers."""
+    try:
+        values: list[float | None] = (
+            [float(text) if text else None for text in texts] if "" in texts else list(map(float, texts))
+        )
+    except ValueError:
+        return [_number(text) for text in texts]
+    if math.isfinite(sum(filter(None, values))):  # an inf or a NaN among them would make the sum one
+        return values
+    return [number if number is None or math.isfinite(number) else None for number in values]
+
+
+def _number(text: str) -> float | None:
+    text = text.strip()
+    if not text:
+        return None
+    try:
+        number = float(text)
+    except ValueError:
+        return None
+    return number if math.isfinite(number) else None
