@@ -605,8 +605,8 @@ def _length(segments: list[list[_Point]], kept: list[list[bool]]) -> float:
 def _length_2d(latitudes: list[float], longitudes: list[float]) -> float:
     """gpxpy.geo.length_2d, step for step, so the distance agrees to the last digit.
 
-    `_distance_2d` from each point back to the one before, its flat case written out with
-    each point's cosine taken once (a call per step was a tenth of reading a GPX file).
+    gpxpy's distance from each point back to the one before: flat (the cosine at the later
+    point, each point's taken once) within 0.2 degrees, `_far_distance` beyond.
     """
     cos, radians, sqrt = math.cos, math.radians, math.sqrt
     coefs = [cos(radians(latitude)) for latitude in latitudes]
@@ -618,25 +618,20 @@ def _length_2d(latitudes: list[float], longitudes: list[float]) -> float:
             y = d_lon * coef
             d = sqrt(x * x + y * y) * _GPXPY_ONE_DEGREE
         else:
-            d = _distance_2d(lat1, lon1, lat2, lon2)
+            d = _far_distance(lat1, lon1, lat2, lon2)
         if d:
             length += d
     return length
 
 
-def _distance_2d(latitude_1: float, longitude_1: float, latitude_2: float, longitude_2: float) -> float:
-    """gpxpy.geo.distance without elevation: flat for near points, haversine beyond 0.2 degrees."""
-    if abs(latitude_1 - latitude_2) > 0.2 or abs(longitude_1 - longitude_2) > 0.2:
-        d_lon = math.radians(longitude_1 - longitude_2)
-        lat1 = math.radians(latitude_1)
-        lat2 = math.radians(latitude_2)
-        d_lat = lat1 - lat2
-        a = math.pow(math.sin(d_lat / 2), 2) + math.pow(math.sin(d_lon / 2), 2) * math.cos(lat1) * math.cos(lat2)
-        return _GPXPY_EARTH_RADIUS * (2 * math.asin(math.sqrt(a)))
-    coef = math.cos(math.radians(latitude_1))
-    x = latitude_1 - latitude_2
-    y = (longitude_1 - longitude_2) * coef
-    return math.sqrt(x * x + y * y) * _GPXPY_ONE_DEGREE
+def _far_distance(latitude_1: float, longitude_1: float, latitude_2: float, longitude_2: float) -> float:
+    """gpxpy.geo.distance without elevation for points more than 0.2 degrees apart: haversine on gpxpy's Earth."""
+    d_lon = math.radians(longitude_1 - longitude_2)
+    lat1 = math.radians(latitude_1)
+    lat2 = math.radians(latitude_2)
+    d_lat = lat1 - lat2
+    a = math.pow(math.sin(d_lat / 2), 2) + math.pow(math.sin(d_lon / 2), 2) * math.cos(lat1) * math.cos(lat2)
+    return _GPXPY_EARTH_RADIUS * (2 * math.asin(math.sqrt(a)))
 
 
 def _finite_position(point: _Point) -> bool:
