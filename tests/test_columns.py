@@ -51,7 +51,10 @@ fit_records = st.tuples(
 @given(st.lists(fit_records, max_size=60), fit_times)
 def test_fit_records_become_the_same_streams_by_column_as_by_record(timed: list[tuple], origin: int) -> None:
     relative = origin < fit.DATETIME_MIN
-    assert repr(fit._streams(timed, origin, relative)) == repr(fit_streams_stepwise(timed, origin, relative))
+    records = fit.Records()
+    for row in timed:
+        records.append(row)
+    assert repr(fit._streams(records, origin, relative)) == repr(fit_streams_stepwise(timed, origin, relative))
 
 
 @given(st.lists(st.tuples(st.integers(-(2**30), 2**30), st.integers(-(2**31), 2**31 - 1)), min_size=1, max_size=40))

@@ -59,8 +59,9 @@ def _same_bits(a: object, b: object) -> bool:
 
 def assert_identical(fast: DecodedFit, reference: DecodedFit) -> None:
     assert fast == reference
-    for name in ("file_ids", "sessions", "laps", "activities", "device_infos", "sports", "records", "warnings"):
+    for name in ("file_ids", "sessions", "laps", "activities", "device_infos", "sports", "warnings"):
         assert _same_bits(getattr(fast, name), getattr(reference, name)), name
+    assert _same_bits(fast.records.columns(), reference.records.columns()), "records"
 
 
 def _run_or_refusal(fit: DecodedFit) -> object:
@@ -139,7 +140,7 @@ def test_a_synthetic_run_decodes_fast_to_exactly_what_fitdecode_gives() -> None:
     assert fast is not None
     assert len(fast.records) == 3601
     assert_identical(fast, reference)
-    assert fast.records[0][0] == _fit_time(START) and fit_datetime(fast.records[0][0]) == START
+    assert fast.records.timestamp[0] == _fit_time(START) and fit_datetime(fast.records.timestamp[0]) == START
     assert _build_run(fast, "run.fit", "c") == _build_run(reference, "run.fit", "c")
 
 
@@ -216,7 +217,7 @@ def test_a_hand_written_file_decodes_fast_to_exactly_what_fitdecode_gives(big: b
     fast, reference = decode_fast(data), decode_reference(data)
     assert fast is not None
     assert_identical(fast, reference)
-    assert [r[3] for r in fast.records[:3]] == [0.0, 0.6000000000000227, None]  # (2500 + 3i) / 5 - 500
+    assert fast.records.altitude[:3] == [0.0, 0.6000000000000227, None]  # (2500 + 3i) / 5 - 500
     assert fast.sessions[0]["sport"] == "running"
 
 
@@ -237,6 +238,52 @@ def test_records_in_runs_of_any_length_between_other_messages_decode_as_fitdecod
     assert len(fast.records) == 3 * run + 6
 
 
+#: Three record definitions a watch might mix: with a position, without one, and big-endian with the enhanced fields.
+_MIXED = {
+    1: (False, RECORD_FIELDS),
+    2: (False, [(253, 4, 0x86), (5, 4, 0x86), (2, 2, 0x84), (6, 2, 0x84)]),
+    3: (True, [(253, 4, 0x86), (0, 4, 0x85), (1, 4, 0x85), (78, 4, 0x86), (73, 4, 0x86), (3, 1, 0x02)]),
+}
+
+
+def _mixed_record(local: int, i: int) -> bytes:
+    """Record number `i` of local type `local` in `_MIXED`, with an invalid value now and then."""
+    big, fields = _MIXED[local]
+    values = {
+        253: _fit_time(START, i),
+        0: 0x7FFFFFFF if i % 7 == 3 else 583_000_000 + i * 37,
+        1: 0x7FFFFFFF if i % 7 == 3 else 28_000_000 - i * 11,
+        2: 0xFFFF if i % 5 == 2 else 2_500 + 3 * i,
+        3: 0xFF if i % 6 == 1 else 120 + i % 50,
+        5: 0xFFFFFFFF if i % 11 == 4 else 280 * i,
+        6: 0xFFFF if i % 9 == 8 else 2_800 + 13 * i,
+        73: 0xFFFFFFFF if i % 4 == 1 else 2_900 + 7 * i,
+        78: 0xFFFFFFFF if i % 8 == 5 else 2_600 + i,
+    }
+    codes = {(4, 0x86): "I", (4, 0x85): "i", (2, 0x84): "H", (1, 0x02): "B"}
+    fmt = (">" if big else "<") + "B" + "".join(codes[size, base] for _num, size, base in fields)
+    return struct.pack(fmt, local, *(values[num] for num, _size, _base in fields))
+
+
+@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(st.tuples(st.sampled_from(sorted(_MIXED)), st.integers(1, 40)), min_size=1, max_size=14))
+def test_records_of_several_definitions_in_any_order_decode_as_fitdecode_decodes_them(blocks: list) -> None:
+    """A watch may alternate record definitions record by record (`fitfast._record_segment` reads them all at once)."""
+    body = _file_id()
+    for local, (big, fields) in _MIXED.items():
+        body += _definition(local, 20, fields, big)
+    i = 0
+    for local, count in blocks:  # `count` records of one definition, then the next block's
+        for _ in range(count):
+            body += _mixed_record(local, i)
+            i += 1
+    data = _fit(body + _session(4))
+    fast, reference = decode_fast(data), decode_reference(data)
+    assert fast is not None
+    assert_identical(fast, reference)
+    assert len(fast.records) == i
+
+
 def test_enhanced_fields_and_their_plain_twins_give_fitdecodes_winner_whatever_their_order() -> None:
     body = _file_id()
     # enhanced first, then the plain field, whose expansion overwrites it when valid
@@ -251,7 +298,7 @@ def test_enhanced_fields_and_their_plain_twins_give_fitdecodes_winner_whatever_t
     fast, reference = decode_fast(data), decode_reference(data)
     assert fast is not None
     assert_identical(fast, reference)
-    assert [(r[3], r[6]) for r in fast.records] == [
+    assert list(zip(fast.records.altitude, fast.records.speed, strict=True)) == [
         (20.0, 3.1),  # enhanced only: the plain ones are invalid
         (100.0, 2.0),  # the plain ones come later and win
         (2602 / 5 - 500, 2.1),  # fitdecode's own arithmetic: 20.399999999999977
@@ -272,7 +319,7 @@ def test_compressed_timestamps_on_records_count_from_the_last_full_timestamp_as_
     fast, reference = decode_fast(data), decode_reference(data)
     assert fast is not None
     assert_identical(fast, reference)
-    assert fast.records[-1][0] == start + 69 * 3
+    assert fast.records.timestamp[-1] == start + 69 * 3
 
 
 def test_a_compressed_timestamp_on_a_summary_message_is_left_to_fitdecode() -> None:
@@ -297,7 +344,7 @@ def test_developer_fields_in_records_are_skipped_by_their_declared_sizes() -> No
     fast, reference = decode_fast(data), decode_reference(data)
     assert fast is not None
     assert_identical(fast, reference)
-    assert [r[4] for r in fast.records] == [130 + i for i in range(20)]
+    assert fast.records.heart_rate == [130 + i for i in range(20)]
 
 
 def test_chained_files_decode_fast_one_after_another() -> None:
@@ -323,7 +370,7 @@ def test_a_record_field_written_as_an_array_is_left_to_fitdecode() -> None:
     body = _file_id() + _definition(1, 20, [(253, 4, 0x86), (78, 8, 0x86)])
     body += struct.pack("<BIII", 1, _fit_time(START), 3000, 3001)
     data = _fit(body)
-    assert decode_reference(data).records[0][3] == 100.0
+    assert decode_reference(data).records.altitude[0] == 100.0
     assert decode_fast(data) is None
 
 
@@ -386,7 +433,7 @@ def test_the_seed_files_for_damage_take_the_fast_path() -> None:
         fast = decode_fast(data)
         assert fast is not None
         assert_identical(fast, decode_reference(data))
-        assert not any(isinstance(v, float) and math.isnan(v) for r in fast.records for v in r)
+        assert not any(isinstance(v, float) and math.isnan(v) for r in fast.records.rows() for v in r)
 
 
 def test_the_benchmarks_baseline_reads_with_the_libraries_alone_and_only_when_asked() -> None:

@@ -47,14 +47,14 @@ def test_files_parsed_in_a_worker_give_the_same_run_as_here() -> None:
 
 
 def test_a_worker_that_crashes_mid_file_refuses_that_file_and_the_next_one_is_read() -> None:
-    long_run = to_gpx(make_run(1, START, duration_s=6 * 3600))  # a few seconds to parse: time to crash it
+    long_run = to_gpx(make_run(1, START, duration_s=24 * 3600))  # about a second to parse: time to crash it
     with ParsePool(1) as pool:
         ticket = pool.submit(long_run, "watch/long.gpx", content_id=None, hint=None)
         deadline = time.monotonic() + 20
         while not _workers():
             assert time.monotonic() < deadline, "no worker process started"
             time.sleep(0.05)
-        time.sleep(0.3)  # let it start on the file
+        time.sleep(0.1)  # let it take the file
         for pid in _workers():
             os.kill(pid, signal.SIGSEGV)  # what a native crash in a parsing library does
         crashed = ticket.result()

@@ -17,8 +17,8 @@ import warnings
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from itertools import repeat
-from operator import itemgetter, le, sub
+from itertools import compress, repeat
+from operator import le, sub
 from typing import Any
 
 import crcmod
@@ -118,6 +118,50 @@ def checksum_warnings(data: bytes) -> list[str]:
 
 
 @dataclass
+class Records:
+    """The record messages' fields, column by column, one entry per record in the file's order.
+
+    The timestamp is the FIT int (`fit_datetime` makes it fitdecode's datetime): a date for
+    thousands of records per run would cost more than decoding them. Columns, not a tuple per
+    record: the streams are built column by column, and a tuple each was made only to be
+    taken apart again.
+    """
+
+    timestamp: list[Any] = field(default_factory=list)
+    lat: list[Any] = field(default_factory=list)  # semicircles
+    lon: list[Any] = field(default_factory=list)
+    altitude: list[Any] = field(default_factory=list)  # metres; enhanced_altitude where fitdecode gives one
+    heart_rate: list[Any] = field(default_factory=list)
+    distance: list[Any] = field(default_factory=list)  # metres
+    speed: list[Any] = field(default_factory=list)  # m/s; enhanced_speed where fitdecode gives one
+
+    def __len__(self) -> int:
+        return len(self.timestamp)
+
+    def columns(self) -> tuple[list[Any], ...]:
+        """The seven columns, in the order of the fields above."""
+        return (self.timestamp, self.lat, self.lon, self.altitude, self.heart_rate, self.distance, self.speed)
+
+    def append(self, row: Sequence[Any]) -> None:
+        """Add one record, its fields in the order of `columns`."""
+        for column, value in zip(self.columns(), row, strict=True):
+            column.append(value)
+
+    def extend(self, columns: Sequence[list[Any]]) -> None:
+        """Add records given as columns, in the order of `columns`."""
+        for column, values in zip(self.columns(), columns, strict=True):
+            column.extend(values)
+
+    def rows(self) -> list[tuple[Any, ...]]:
+        """One tuple per record (for tests and error messages: the import reads the columns)."""
+        return list(zip(*self.columns(), strict=True))
+
+    def where(self, keep: Sequence[bool]) -> Records:
+        """The records for which `keep` is true."""
+        return Records(*(list(compress(column, keep)) for column in self.columns()))
+
+
+@dataclass
 class DecodedFit:
     """What the decoder hands over: native fields only, by message."""
 
@@ -127,10 +171,7 @@ class DecodedFit:
     activities: list[dict[str, Any]] = field(default_factory=list)
     device_infos: list[dict[str, Any]] = field(default_factory=list)
     sports: list[dict[str, Any]] = field(default_factory=list)
-    #: (timestamp, lat, lon, altitude, heart_rate, distance, speed); the timestamp as the FIT int
-    #: (`fit_datetime` makes it fitdecode's datetime): a date for thousands of records per run
-    #: would cost more than decoding them.
-    records: list[tuple[Any, ...]] = field(default_factory=list)
+    records: Records = field(default_factory=Records)
     warnings: list[str] = field(default_factory=list)
 
 
@@ -184,17 +225,13 @@ def decode_reference(data: bytes, stream: io.BytesIO | None = None) -> DecodedFi
                     if value is not None:
                         # A few devices write a field as an array; the first value is the reading.
                         values[f.def_num] = value[0] if isinstance(value, tuple) else value
-                records.append(
-                    (
-                        fit_seconds(values.get(_R_TIME)),
-                        values.get(_R_LAT),
-                        values.get(_R_LON),
-                        values.get(_R_ENH_ALT, values.get(_R_ALT)),
-                        values.get(_R_HR),
-                        values.get(_R_DIST),
-                        values.get(_R_ENH_SPEED, values.get(_R_SPEED)),
-                    )
-                )
+                records.timestamp.append(fit_seconds(values.get(_R_TIME)))
+                records.lat.append(values.get(_R_LAT))
+                records.lon.append(values.get(_R_LON))
+                records.altitude.append(values.get(_R_ENH_ALT, values.get(_R_ALT)))
+                records.heart_rate.append(values.get(_R_HR))
+                records.distance.append(values.get(_R_DIST))
+                records.speed.append(values.get(_R_ENH_SPEED, values.get(_R_SPEED)))
             elif num in _WANTED:
                 message = {
                     f.name: f.value for f in frame.fields if not (f.field_def is not None and f.field_def.is_dev)
@@ -354,21 +391,20 @@ def _build_run(fit: DecodedFit, name: str, content_id: str) -> Run:
     )
 
 
-def _streams(timed: list[tuple[Any, ...]], origin: int, relative: bool) -> Streams:
+def _streams(timed: Records, origin: int, relative: bool) -> Streams:
     """The records as streams, in time order, column by column (a step per record was a third of a FIT read).
 
     A date among counts since power-on, or the other way round, has no place in this run.
     """
-    ts = [r[0] for r in timed]
+    ts = timed.timestamp
     if ts and not (max(ts) < DATETIME_MIN if relative else min(ts) >= DATETIME_MIN):
-        timed = [r for r in timed if (r[0] < DATETIME_MIN) == relative]
-        ts = [r[0] for r in timed]
-    if not timed:
+        timed = timed.where([(t < DATETIME_MIN) == relative for t in ts])
+        ts = timed.timestamp
+    if not ts:
         return Streams()
-    _ts, lats, lons, alts, hrs, dists, speeds = zip(*timed, strict=True)
     t = list(map(float, map(sub, ts, repeat(origin))))
-    la, lo = _positions(lats, lons)
-    columns = [t, dists, speeds, [hr or None for hr in hrs], alts, la, lo]
+    la, lo = _positions(timed.lat, timed.lon)
+    columns = [t, timed.distance, timed.speed, [hr or None for hr in timed.heart_rate], timed.altitude, la, lo]
     if not all(map(le, t[:-1], t[1:])):
         order = sorted(range(len(t)), key=t.__getitem__)  # stable, as sorting the rows by time was
         columns = [[column[i] for i in order] for column in columns]
@@ -413,21 +449,21 @@ def _is_time(value: Any) -> bool:
     return isinstance(value, datetime) or (isinstance(value, int) and not isinstance(value, bool))
 
 
-def _timed(records: list[tuple[Any, ...]]) -> list[tuple[Any, ...]]:
+def _timed(records: Records) -> Records:
     """The records with a time (`_is_time`): at once when every time is an int, as the decoders give them."""
-    if set(map(type, map(itemgetter(0), records))) == {int}:
+    if set(map(type, records.timestamp)) == {int}:
         return records
-    return [r for r in records if _is_time(r[0])]
+    return records.where(list(map(_is_time, records.timestamp)))
 
 
-def _first_plausible(timed: list[tuple[Any, ...]]) -> int | None:
+def _first_plausible(timed: Records) -> int | None:
     """The first record's time, skipping dates no watch could have recorded (a stray year 9999)."""
-    dated = [r[0] for r in timed if r[0] >= DATETIME_MIN]
+    dated = [t for t in timed.timestamp if t >= DATETIME_MIN]
     keep = bounds.plausible_times([fit_datetime(seconds) for seconds in dated])
     for seconds, ok in zip(dated, keep, strict=True):
         if ok:
             return seconds
-    return timed[0][0] if timed else None
+    return timed.timestamp[0] if timed else None
 
 
 def _degrees(semicircles: Any) -> float | None:

@@ -2,7 +2,10 @@
 
 fitdecode spends about 90 ms on a one-hour 1 Hz run, nearly all of it on the 3,600 record
 messages, of which we keep nine fields. `decode_fast` walks the bytes itself: it decodes the
-record messages with one compiled `struct.Struct` per definition, and hands fitdecode (through
+record messages with one layout per definition, as numpy rows (`_record_segment`: every record
+from one message that is not a record to the next, of one definition or several, at once) or
+with a compiled `struct.Struct` one by one (a record alone, or under a compressed timestamp
+header), and hands fitdecode (through
 `recovery.parsers.fit.decode_reference`) a small FIT stream holding everything else, in order:
 each file header (its data size fixed), every definition and every data message that is not a
 record. fitdecode's own profile so names, scales and enums the few dozen summary messages.
@@ -18,14 +21,14 @@ any warning from fitdecode, any error. Damaged files therefore keep fitdecode's 
 from __future__ import annotations
 
 import struct
-import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
 from fitdecode import profile, types
 
-from recovery.parsers.fit import DecodedFit, checksum_warnings, decode_reference
+from recovery.parsers.fit import DecodedFit, Records, checksum_warnings, decode_reference
 
 MESG_RECORD, MESG_HR = 20, profile.MESG_NUM_HR
 MESG_FIELD_DESCRIPTION, MESG_DEVELOPER_DATA_ID = profile.MESG_NUM_FIELD_DESCRIPTION, profile.MESG_NUM_DEVELOPER_DATA_ID
@@ -49,6 +52,8 @@ WANTED: dict[int, tuple[int, str, int]] = {
     78: (0x86, "I", 0xFFFFFFFF),  # enhanced_altitude
 }
 _RECORD_FIELDS = profile.MESSAGE_TYPES[MESG_RECORD].fields
+#: The struct codes of WANTED as numpy's, the byte order put before them.
+_NUMPY_CODES = {"I": "u4", "i": "i4", "H": "u2", "B": "u1"}
 #: Field types fitdecode's DefaultDataProcessor rewrites (and can fail on); only the timestamp may have one.
 _PROCESSED_TYPES = frozenset({"date_time", "local_date_time", "localtime_into_day"})
 
@@ -63,9 +68,8 @@ class RecordPlan:
     """
 
     unpack: Callable[..., tuple[Any, ...]]
-    #: The same fields as (byte offset in the message after its header, size, struct code), for `_columns`.
-    fields: tuple[tuple[int, int, str], ...]
-    swap: bool  # the file's byte order is not this machine's
+    #: The same fields for a message with its header byte, named f0, f1, ... by unpacked index, for numpy.
+    dtype: np.dtype[Any]
     ts: int
     lat: int
     lon: int
@@ -102,7 +106,7 @@ def _record_plan(endian: str, fields: list[tuple[int, int, int]], dev_sizes: lis
     speed: list[tuple[int, int]] = []
     index = 0
     at = 0
-    kept: list[tuple[int, int, str]] = []
+    kept: list[tuple[int, str]] = []  # (byte offset after the header, struct code)
     for num, size, base in fields:
         at += size
         if num in WANTED:
@@ -110,7 +114,7 @@ def _record_plan(endian: str, fields: list[tuple[int, int, int]], dev_sizes: lis
             if base != want_base or size != struct.calcsize(code) or num in where:
                 return None
             fmt.append(code)
-            kept.append((at - size, size, code))
+            kept.append((at - size, code))
             where[num] = index
             if num in (2, 78):
                 alt.append((index, invalid))
@@ -128,8 +132,14 @@ def _record_plan(endian: str, fields: list[tuple[int, int, int]], dev_sizes: lis
     fmt.extend(f"{size}x" for size in dev_sizes)
     return RecordPlan(
         unpack=struct.Struct("".join(fmt)).unpack_from,
-        fields=tuple(kept),
-        swap=(endian == "<") != (sys.byteorder == "little"),
+        dtype=np.dtype(
+            {
+                "names": [f"f{i}" for i in range(len(kept))],
+                "formats": [endian + _NUMPY_CODES[code] for _at, code in kept],
+                "offsets": [1 + at for at, _code in kept],
+                "itemsize": 1 + at + sum(dev_sizes),
+            }
+        ),
         ts=where.get(253, -1),
         lat=where.get(0, -1),
         lon=where.get(1, -1),
@@ -175,11 +185,11 @@ def decode_fast(data: bytes) -> DecodedFit | None:
     )
 
 
-def _walk(data: bytes) -> tuple[bytes, list[tuple[Any, ...]]] | None:
+def _walk(data: bytes) -> tuple[bytes, Records] | None:
     """Decode the records and gather everything else into a FIT stream of its own, or None."""
     n = len(data)
     others = bytearray()
-    records: list[tuple[Any, ...]] = []
+    records = Records()
     append = records.append
     pos = 0
     while pos < n:
@@ -197,6 +207,8 @@ def _walk(data: bytes) -> tuple[bytes, list[tuple[Any, ...]]] | None:
         others += header
         body_at = len(others)
         defs: dict[int, Definition] = {}
+        steps = [0] * 0x100  # normal header byte -> one record's bytes with it; 0: not a record we read
+        plans: list[RecordPlan | None] = [None] * 0x10
         dev_types: dict[int, dict[int, int]] = {}
         last_ts = 0
         p = start
@@ -210,6 +222,8 @@ def _walk(data: bytes) -> tuple[bytes, list[tuple[Any, ...]]] | None:
                     return None
                 local_def, after = got
                 defs[h & 0x0F] = local_def
+                plans[h & 0x0F] = local_def.record
+                steps[h & 0x0F] = 1 + local_def.size if local_def.record is not None else 0  # type: ignore[operator]
                 others += data[p:after]
                 p = after
                 continue
@@ -219,10 +233,12 @@ def _walk(data: bytes) -> tuple[bytes, list[tuple[Any, ...]]] | None:
             if d is None:
                 return None  # fitdecode: local message not defined
             plan = d.record
-            if plan is not None and offset is None:  # a long run of records of one definition: at once
-                step = 1 + d.size  # type: ignore[operator]
-                if p + _LONG_RUN * step <= end and data[p : p + _LONG_RUN * step : step] == _RUN_HEADERS[h]:
-                    last, p = _record_run(data, p, end, step, plan, records)
+            if plan is not None and h < 0x10:  # records one after another, of one definition or several: at once
+                step = steps[h]
+                if p + step < end and steps[data[p + step]]:  # at least two: else the record alone, below
+                    got, p = _record_segment(data, p, end, steps, plans)
+                    records.extend(got)
+                    last = next((t for t in reversed(got[0]) if t is not None), None)
                     if last is not None:
                         last_ts = last
                     continue
@@ -288,24 +304,17 @@ def _walk(data: bytes) -> tuple[bytes, list[tuple[Any, ...]]] | None:
     return bytes(others), records
 
 
-#: Records in a row (no other message between) from which `_record_run` reads them column by column:
-#: a watch writes them in long runs, or one or a few between hrv or event messages, read one by one.
+#: Records of one definition in a row that `_record_segment` steps over at once: a watch writes
+#: them in long runs, or alternates two definitions (with and without a position) irregularly.
 _LONG_RUN = 16
 #: Then it looks this many headers ahead at a time.
 _LOOK = 512
 #: The headers of a long run of data messages with each normal header byte: that byte, again and again.
-_RUN_HEADERS = tuple(bytes((header,)) * _LONG_RUN for header in range(0x40))
+_RUN_HEADERS = tuple(bytes((header,)) * _LONG_RUN for header in range(0x10))
 
 
-def _record_run(
-    data: bytes, p: int, end: int, step: int, plan: RecordPlan, records: list[tuple[Any, ...]]
-) -> tuple[int | None, int]:
-    """Decode the records from `p` on that share its header byte (at least `_LONG_RUN` of them).
-
-    Each message is `step` bytes, so the next header is `step` on: a stride slice of the bytes
-    shows how many follow in a row, and `_columns` reads them all in C. Answers the last valid
-    timestamp among them (None if none) and where the next message starts.
-    """
+def _run_length(data: bytes, p: int, end: int, step: int) -> int:
+    """How many whole messages from `p` (at least `_LONG_RUN`) share its header byte, `step` bytes apart."""
     marker = data[p : p + 1]
     count, look = _LONG_RUN, _LOOK
     while True:
@@ -314,59 +323,121 @@ def _record_run(
         same = len(heads) - len(heads.lstrip(marker))
         count += same
         if same < look:
-            break
-    stop = p + count * step
-    columns = _columns(data, p + 1, stop, step, plan)
-    absent: list[Any] = [None] * count
-    ts = _valid(columns, plan.ts, 0xFFFFFFFF, absent)
-    lat = _valid(columns, plan.lat, 0x7FFFFFFF, absent)
-    lon = _valid(columns, plan.lon, 0x7FFFFFFF, absent)
-    hr = _valid(columns, plan.hr, 0xFF, absent)
-    dist = absent if plan.dist < 0 else [None if v == 0xFFFFFFFF else v / 100 for v in columns[plan.dist]]
-    # int / int is the float division of float(v), rounded once: the very float fitdecode's scaling makes
-    alt = _scaled(columns, plan.alt, 5, 500, absent)
-    speed = _scaled(columns, plan.speed, 1000, 0, absent)
-    records.extend(zip(ts, lat, lon, alt, hr, dist, speed, strict=True))
-    return next((v for v in reversed(ts) if v is not None), None), stop
+            return count
 
 
-def _columns(data: bytes, start: int, stop: int, step: int, plan: RecordPlan) -> list[list[int]]:
-    """Each kept field of the messages from `start` (after the first header) to `stop`, as a list of ints.
+def _record_segment(
+    data: bytes, p: int, end: int, steps: list[int], plans: list[RecordPlan | None]
+) -> tuple[list[list[Any]], int]:
+    """The records from `p` on, of one definition or several, up to the first message that is not one.
 
-    A field's bytes sit `step` apart: a stride slice takes its k-th byte of every message at
-    once, k slices interleaved make the column in the machine's byte order, and a memoryview
-    cast reads it, all in C (twice as fast as `struct.iter_unpack` and transposing its tuples).
+    One short loop reads each record's header byte (a long run of one definition at once),
+    which says where every record starts; numpy then reads each definition's records at once
+    and puts them back in the file's order. Answers them and where the next message starts
+    (normal headers only: a compressed timestamp ends the segment). The records come as the
+    columns of `Records`.
     """
-    count = (stop - start + 1) // step
-    columns = []
-    for at, size, code in plan.fields:
-        if size == 1:
-            columns.append(list(data[start + at : stop : step]))
-            continue
-        column = bytearray(count * size)
-        for byte in range(size):
-            column[(size - 1 - byte if plan.swap else byte) :: size] = data[start + at + byte : stop : step]
-        columns.append(memoryview(column).cast(code).tolist())
-    return columns
+    heads = bytearray()  # each record's header byte, in the file's order
+    add_head = heads.append
+    look = _LONG_RUN - 1
+    q = p
+    while q < end:
+        h = data[q]
+        step = steps[h]
+        stop = q + step
+        if not step or stop > end:
+            break  # not a record we read, or cut short: the caller's loop says what it is
+        last = q + look * step  # at least `_LONG_RUN` of one definition from here?
+        if last + step <= end and data[last] == h and data[q : last + 1 : step] == _RUN_HEADERS[h]:
+            count = _run_length(data, q, end, step)
+            heads += bytes((h,)) * count
+            stop = q + count * step
+        else:
+            add_head(h)
+        q = stop
+    used = {h: plan for h in sorted(set(heads)) if (plan := plans[h]) is not None}  # steps[h] is set with a plan
+    if len(used) == 1:  # one definition: its records lie one after another
+        (plan,) = used.values()
+        columns = _block_columns(np.frombuffer(data, dtype=plan.dtype, count=len(heads), offset=p), plan)
+    else:
+        order = np.frombuffer(heads, dtype=np.uint8)
+        sizes = np.array(steps[:0x10])[order]
+        starts = np.cumsum(sizes) - sizes  # where each record starts, counted from p
+        by_definition = [_block_columns(_picked(data, p, starts[order == h], plan), plan) for h, plan in used.items()]
+        # they come grouped by definition, as a stable sort of the header bytes puts them: back to the file's order
+        where = np.empty(len(order), dtype=np.intp)
+        where[np.argsort(order, kind="stable")] = np.arange(len(order))
+        columns = [
+            (np.concatenate([c[field][0] for c in by_definition])[where],
+             np.concatenate([c[field][1] for c in by_definition])[where])
+            for field in range(_RECORD_FIELD_COUNT)
+        ]  # fmt: skip
+    return [_with_none(values, missing) for values, missing in columns], q
 
 
-def _valid(columns: list[Any], at: int, invalid: int, absent: list[Any]) -> Any:
-    """The column at `at` with None for the invalid value; `absent` when the definition lacks the field."""
+#: A record's fields as `DecodedFit` holds them: (timestamp, lat, lon, altitude, heart_rate, distance, speed).
+_RECORD_FIELD_COUNT = 7
+#: One column: each record's value, and whether it has none.
+Column = tuple[np.ndarray[Any, Any], np.ndarray[Any, Any]]
+
+
+def _picked(data: bytes, p: int, starts: np.ndarray[Any, Any], plan: RecordPlan) -> np.ndarray[Any, Any]:
+    """The records of one definition whose header bytes are at `starts` (counted from `p`), as numpy rows.
+
+    A view of the bytes with a message starting at every byte picks them all out at once.
+    """
+    every_byte = np.ndarray(
+        shape=(len(data) - p - plan.dtype.itemsize + 1,), dtype=plan.dtype, buffer=data, offset=p, strides=(1,)
+    )
+    return every_byte[starts]
+
+
+def _block_columns(rows: np.ndarray[Any, Any], plan: RecordPlan) -> list[Column]:
+    """Records of one definition as the columns of `DecodedFit.records`, read, checked and scaled by numpy.
+
+    The floats are the very ones fitdecode's arithmetic makes: the int made a double,
+    divided by the scale, the offset taken off.
+    """
+    return [
+        _raw(rows, plan.ts, 0xFFFFFFFF),
+        _raw(rows, plan.lat, 0x7FFFFFFF),
+        _raw(rows, plan.lon, 0x7FFFFFFF),
+        _scaled(rows, plan.alt, 5, 500),
+        _raw(rows, plan.hr, 0xFF),
+        _scaled(rows, ((plan.dist, 0xFFFFFFFF),) if plan.dist >= 0 else (), 100, 0),
+        _scaled(rows, plan.speed, 1000, 0),
+    ]
+
+
+def _raw(rows: np.ndarray[Any, Any], at: int, invalid: int) -> Column:
+    """Field `at` of each row as it is, missing where invalid or where the definition lacks it (`at` < 0)."""
     if at < 0:
-        return absent
-    column = columns[at]
-    return [None if v == invalid else v for v in column] if invalid in column else column
+        return np.zeros(len(rows), dtype=np.int64), np.ones(len(rows), dtype=bool)
+    column = rows[f"f{at}"]
+    return column, column == invalid
 
 
-def _scaled(columns: list[Any], fields: tuple[tuple[int, int], ...], scale: int, offset: int, absent: list[Any]) -> Any:
-    """value / scale - offset of the last valid of `fields` (a value and its enhanced twin) in each message."""
-    if len(fields) == 1:
-        at, invalid = fields[0]
-        return [None if v == invalid else v / scale - offset for v in columns[at]]
-    values = absent
+def _scaled(rows: np.ndarray[Any, Any], fields: tuple[tuple[int, int], ...], scale: int, offset: int) -> Column:
+    """value / scale - offset of the last valid of `fields` (a value and its enhanced twin) in each row."""
+    values = np.zeros(len(rows), dtype=np.float64)
+    missing = np.ones(len(rows), dtype=bool)
     for at, invalid in fields:
-        values = [a if v == invalid else v / scale - offset for v, a in zip(columns[at], values, strict=True)]
-    return values
+        column = rows[f"f{at}"]
+        valid = column != invalid
+        values = np.where(valid, column / scale - offset, values)
+        missing &= ~valid
+    return values, missing
+
+
+def _with_none(values: np.ndarray[Any, Any], missing: np.ndarray[Any, Any]) -> list[Any]:
+    """The values as Python ints or floats, None where `missing`."""
+    if not missing.any():
+        return values.tolist()  # type: ignore[no-any-return]
+    if missing.all():
+        return [None] * len(values)
+    out = values.astype(object)
+    out[missing] = None
+    return out.tolist()  # type: ignore[no-any-return]
 
 
 def _definition(
