@@ -22,7 +22,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from recovery.errors import FileProblem
-from recovery.parsers import fit, gunzip_if_needed
+from recovery.parsers import fit, fitfast, gunzip_if_needed
 from recovery.parsers.fit import DecodedFit, _build_run, decode, decode_reference, fit_crc, fit_datetime, fit_seconds
 from recovery.parsers.fitfast import decode_fast
 from recovery.synthetic import make_run, to_fit
@@ -223,7 +223,7 @@ def test_a_hand_written_file_decodes_fast_to_exactly_what_fitdecode_gives(big: b
 
 @pytest.mark.parametrize("run", [1, 15, 16, 17, 527, 528, 529, 1100])
 def test_records_in_runs_of_any_length_between_other_messages_decode_as_fitdecode_decodes_them(run: int) -> None:
-    """Records of one definition one after another are unpacked at once (`fitfast._record_run`)."""
+    """Records of one definition one after another are read at once (`fitfast._record_segment`)."""
     definition = _definition(1, 20, RECORD_FIELDS)
     records = _records(run + 3, False)[len(definition) :]  # the data messages alone
     size = len(records) // (run + 3)
@@ -347,6 +347,35 @@ def test_developer_fields_in_records_are_skipped_by_their_declared_sizes() -> No
     assert fast.records.heart_rate == [130 + i for i in range(20)]
 
 
+def test_messages_a_decoded_file_does_not_keep_are_not_handed_to_fitdecode() -> None:
+    """An hrv message a second, or a watch maker's own: fitdecode would read them only for them to be dropped."""
+    body = _file_id() + _definition(1, 20, RECORD_FIELDS)
+    body += _definition(2, 78, [(0, 10, 0x84)])  # hrv: five beat-to-beat times
+    body += _definition(3, 0xFF00, [(0, 14, 0x07), (1, 4, 0x86)])  # a manufacturer's message, unknown to the profile
+    records = _records(30, False)[len(_definition(1, 20, RECORD_FIELDS)) :]
+    size = len(records) // 30
+    for i in range(30):
+        body += records[i * size : (i + 1) * size]
+        body += struct.pack("<B5H", 2, 800 + i, 810, 0xFFFF, 0xFFFF, 0xFFFF)
+        body += struct.pack("<B14sI", 3, b"maker's own", i)
+    data = _fit(body + _session(4))
+    fast, reference = decode_fast(data), decode_reference(data)
+    assert fast is not None
+    assert_identical(fast, reference)
+    others, _records_read = fitfast._walk(data)  # type: ignore[misc]
+    assert b"maker's own" in data and b"maker's own" not in others
+    assert struct.pack("<B5H", 2, 800, 810, 0xFFFF, 0xFFFF, 0xFFFF) not in others
+
+
+def test_a_message_fitdecode_could_fail_on_is_still_handed_to_it() -> None:
+    """A date in a 64-bit field: fitdecode's processor overflows on it, so the whole file is fitdecode's to refuse."""
+    body = _file_id() + _definition(5, 162, [(1, 8, 0x8F)]) + struct.pack("<BQ", 5, 2**63)  # timestamp_correlation
+    data = _fit(body + _records(20, False) + _session(2))
+    with pytest.raises(OverflowError):
+        decode_reference(data)
+    assert decode_fast(data) is None
+
+
 def test_chained_files_decode_fast_one_after_another() -> None:
     first = _fit(_file_id() + _records(10, big=False) + _session(2))
     second = _fit(_file_id(True) + _records(12, big=True, local=3) + _session(4, True), header_size=12)
@@ -401,7 +430,13 @@ def _seed_files() -> tuple[bytes, ...]:
         + b"".join(struct.pack("<BIBH", 1, _fit_time(START, i), 140, 200) for i in range(8))
         + b"".join(struct.pack("<BBH", 0x80 | (1 << 5) | i, 150, 0) for i in range(8))
     )
-    return short, hand, dev
+    mixed = _file_id() + b"".join(_definition(local, 20, fields, big) for local, (big, fields) in _MIXED.items())
+    mixed += _definition(6, 78, [(0, 10, 0x84)])  # hrv, left out of what fitdecode reads
+    for i in range(120):  # 60 records of mixed definitions (read by numpy), then one hrv after each
+        mixed += _mixed_record((1, 2, 1, 3)[i % 4] if i < 60 else 1, i)
+        if i >= 60:
+            mixed += struct.pack("<B5H", 6, 800 + i, 810, 0xFFFF, 0xFFFF, 0xFFFF)
+    return short, hand, dev, _fit(mixed + _session(4))
 
 
 def _damage(data: bytes, cut: int, flips: list[tuple[int, int]]) -> bytes:
@@ -414,7 +449,7 @@ def _damage(data: bytes, cut: int, flips: list[tuple[int, int]]) -> bytes:
 
 @settings(max_examples=1500, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow])
 @given(
-    which=st.integers(0, 2),
+    which=st.integers(0, 3),
     cut=st.one_of(st.just(0), st.integers(0, 64), st.integers(0, 3000)),
     flips=st.lists(st.tuples(st.integers(0, 10**6), st.integers(0, 7)), max_size=4),
 )

@@ -54,7 +54,7 @@ def test_a_worker_that_crashes_mid_file_refuses_that_file_and_the_next_one_is_re
         while not _workers():
             assert time.monotonic() < deadline, "no worker process started"
             time.sleep(0.05)
-        time.sleep(0.1)  # let it take the file
+        time.sleep(0.3)  # let it start on the file
         for pid in _workers():
             os.kill(pid, signal.SIGSEGV)  # what a native crash in a parsing library does
         crashed = ticket.result()

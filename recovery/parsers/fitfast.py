@@ -4,11 +4,13 @@ fitdecode spends about 90 ms on a one-hour 1 Hz run, nearly all of it on the 3,6
 messages, of which we keep nine fields. `decode_fast` walks the bytes itself: it decodes the
 record messages with one layout per definition, as numpy rows (`_record_segment`: every record
 from one message that is not a record to the next, of one definition or several, at once) or
-with a compiled `struct.Struct` one by one (a record alone, or under a compressed timestamp
-header), and hands fitdecode (through
+with a compiled `struct.Struct` one by one (a record alone or a few, under a compressed timestamp
+header, or one whose reserved header bits are set), and hands fitdecode (through
 `recovery.parsers.fit.decode_reference`) a small FIT stream holding everything else, in order:
 each file header (its data size fixed), every definition and every data message that is not a
-record. fitdecode's own profile so names, scales and enums the few dozen summary messages.
+record, except those `DecodedFit` does not keep and fitdecode cannot fail on (`_unread`: an
+hrv message a second, a watch maker's own). fitdecode's own profile so names, scales and
+enums the few dozen summary messages.
 
 Anything whose meaning this module has not been checked to keep exactly (against fitdecode, in
 tests/test_fit_fast.py) makes it return None, and the caller reads the whole file with
@@ -28,7 +30,7 @@ from typing import Any
 import numpy as np
 from fitdecode import profile, types
 
-from recovery.parsers.fit import DecodedFit, Records, checksum_warnings, decode_reference
+from recovery.parsers.fit import _WANTED, DecodedFit, Records, checksum_warnings, decode_reference
 
 MESG_RECORD, MESG_HR = 20, profile.MESG_NUM_HR
 MESG_FIELD_DESCRIPTION, MESG_DEVELOPER_DATA_ID = profile.MESG_NUM_FIELD_DESCRIPTION, profile.MESG_NUM_DEVELOPER_DATA_ID
@@ -88,6 +90,8 @@ class Definition:
     `ts_at` is the byte offset of a uint32 timestamp in the data message (compressed
     timestamps count from it), -1 if none, None when the timestamp is of another kind.
     `record` is set only for a record definition read with certainty (its size and timestamp too).
+    `unread` says its data messages are ones fitdecode would read to no purpose and without
+    fail (`_unread`): they are left out of the stream fitdecode is given.
     """
 
     global_num: int
@@ -96,6 +100,7 @@ class Definition:
     ts_unpack: Callable[..., tuple[Any, ...]]
     record: RecordPlan | None
     dev_fields: dict[int, int]  # 206/207: kept field number -> byte offset in the data message
+    unread: bool
 
 
 def _record_plan(endian: str, fields: list[tuple[int, int, int]], dev_sizes: list[int]) -> RecordPlan | None:
@@ -190,7 +195,8 @@ def _walk(data: bytes) -> tuple[bytes, Records] | None:
     n = len(data)
     others = bytearray()
     records = Records()
-    append = records.append
+    rows: list[tuple[Any, ...]] = []  # records read one by one since the last segment, added to `records` at once
+    append = rows.append
     pos = 0
     while pos < n:
         if n - pos < 12:
@@ -217,10 +223,10 @@ def _walk(data: bytes) -> tuple[bytes, Records] | None:
             if h & 0x80:
                 local, offset = (h >> 5) & 0x3, h & 0x1F
             elif h & 0x40:
-                got = _definition(data, p, end, h, dev_types)
-                if got is None:
+                defined = _definition(data, p, end, h, dev_types)
+                if defined is None:
                     return None
-                local_def, after = got
+                local_def, after = defined
                 defs[h & 0x0F] = local_def
                 plans[h & 0x0F] = local_def.record
                 steps[h & 0x0F] = 1 + local_def.size if local_def.record is not None else 0  # type: ignore[operator]
@@ -236,9 +242,12 @@ def _walk(data: bytes) -> tuple[bytes, Records] | None:
             if plan is not None and h < 0x10:  # records one after another, of one definition or several: at once
                 step = steps[h]
                 if p + step < end and steps[data[p + step]]:  # at least two: else the record alone, below
-                    got, p = _record_segment(data, p, end, steps, plans)
-                    records.extend(got)
-                    last = next((t for t in reversed(got[0]) if t is not None), None)
+                    segment, p = _record_segment(data, p, end, steps, plans)
+                    if rows:
+                        records.extend(_transposed(rows))
+                        rows.clear()
+                    records.extend(segment)
+                    last = next((t for t in reversed(segment[0]) if t is not None), None)
                     if last is not None:
                         last_ts = last
                     continue
@@ -255,28 +264,7 @@ def _walk(data: bytes) -> tuple[bytes, Records] | None:
                     ts: Any = last_ts
                 else:
                     ts = None if raw_ts == 0xFFFFFFFF else raw_ts
-                lat = r[plan.lat] if plan.lat >= 0 else None
-                lon = r[plan.lon] if plan.lon >= 0 else None
-                hr = r[plan.hr] if plan.hr >= 0 else None
-                dist = r[plan.dist] if plan.dist >= 0 else None
-                alt = speed = None
-                for i, invalid in plan.alt:
-                    if r[i] != invalid:
-                        alt = r[i]
-                for i, invalid in plan.speed:
-                    if r[i] != invalid:
-                        speed = r[i]
-                append(
-                    (
-                        ts,
-                        None if lat == 0x7FFFFFFF else lat,
-                        None if lon == 0x7FFFFFFF else lon,
-                        None if alt is None else float(alt) / 5 - 500,
-                        None if hr == 0xFF else hr,
-                        None if dist is None or dist == 0xFFFFFFFF else float(dist) / 100,
-                        None if speed is None else float(speed) / 1000,
-                    )
-                )
+                append(_row(r, plan, ts))
                 p = after
                 continue
             if d.size is None or d.ts_at is None or d.global_num == MESG_RECORD:
@@ -292,7 +280,8 @@ def _walk(data: bytes) -> tuple[bytes, Records] | None:
                     last_ts = raw_ts
             if d.dev_fields and not _developer_data(data, p, d, dev_types):
                 return None
-            others += data[p:after]
+            if not d.unread:
+                others += data[p:after]
             p = after
         size = len(others) - body_at
         header[4:8] = size.to_bytes(4, "little")
@@ -301,7 +290,37 @@ def _walk(data: bytes) -> tuple[bytes, Records] | None:
         others[header_at:body_at] = header
         others += b"\x00\x00"  # a zero file CRC is "none": checksum_warnings checks the real one
         pos = end + 2
+    records.extend(_transposed(rows))
     return bytes(others), records
+
+
+def _row(r: tuple[Any, ...], plan: RecordPlan, ts: Any) -> tuple[Any, ...]:
+    """One record's fields as `Records` holds them, from its unpacked values and its timestamp."""
+    lat = r[plan.lat] if plan.lat >= 0 else None
+    lon = r[plan.lon] if plan.lon >= 0 else None
+    hr = r[plan.hr] if plan.hr >= 0 else None
+    dist = r[plan.dist] if plan.dist >= 0 else None
+    alt = speed = None
+    for i, invalid in plan.alt:
+        if r[i] != invalid:
+            alt = r[i]
+    for i, invalid in plan.speed:
+        if r[i] != invalid:
+            speed = r[i]
+    return (
+        ts,
+        None if lat == 0x7FFFFFFF else lat,
+        None if lon == 0x7FFFFFFF else lon,
+        None if alt is None else float(alt) / 5 - 500,
+        None if hr == 0xFF else hr,
+        None if dist is None or dist == 0xFFFFFFFF else float(dist) / 100,
+        None if speed is None else float(speed) / 1000,
+    )
+
+
+def _transposed(rows: list[tuple[Any, ...]]) -> list[list[Any]]:
+    """Records as rows made the columns of `Records`."""
+    return [list(column) for column in zip(*rows, strict=True)] if rows else [[] for _ in range(_RECORD_FIELD_COUNT)]
 
 
 #: Records of one definition in a row that `_record_segment` steps over at once: a watch writes
@@ -309,7 +328,9 @@ def _walk(data: bytes) -> tuple[bytes, Records] | None:
 _LONG_RUN = 16
 #: Then it looks this many headers ahead at a time.
 _LOOK = 512
-#: The headers of a long run of data messages with each normal header byte: that byte, again and again.
+#: Records in a segment from which numpy reads them: below, its fixed cost (some 40 us) is more than a struct each.
+_NUMPY_AT_LEAST = 48
+#: A long run's headers for each normal header byte of a data message (local type 0-15): that byte, again and again.
 _RUN_HEADERS = tuple(bytes((header,)) * _LONG_RUN for header in range(0x10))
 
 
@@ -355,7 +376,22 @@ def _record_segment(
         else:
             add_head(h)
         q = stop
-    used = {h: plan for h in sorted(set(heads)) if (plan := plans[h]) is not None}  # steps[h] is set with a plan
+    if len(heads) < _NUMPY_AT_LEAST:  # numpy's fixed cost is more than a struct each for a few
+        rows = []
+        at = p
+        for h in heads:
+            plan = plans[h]
+            assert plan is not None  # steps[h] is set only with a plan
+            r = plan.unpack(data, at + 1)
+            raw_ts = r[plan.ts] if plan.ts >= 0 else 0xFFFFFFFF
+            rows.append(_row(r, plan, None if raw_ts == 0xFFFFFFFF else raw_ts))
+            at += steps[h]
+        return _transposed(rows), q
+    used: dict[int, RecordPlan] = {}
+    for h in sorted(set(heads)):
+        plan = plans[h]
+        assert plan is not None  # steps[h] is set only with a plan
+        used[h] = plan
     if len(used) == 1:  # one definition: its records lie one after another
         (plan,) = used.values()
         columns = _block_columns(np.frombuffer(data, dtype=plan.dtype, count=len(heads), offset=p), plan)
@@ -505,9 +541,45 @@ def _definition(
             ts_unpack=struct.Struct(endian + "I").unpack_from,
             record=record,
             dev_fields=kept,
+            unread=not dev_sizes and _unread(global_num, fields),
         ),
         after,
     )
+
+
+#: The messages `DecodedFit` keeps (`recovery.parsers.fit._WANTED`), and those fitdecode reads developer fields by.
+_KEPT = frozenset(_WANTED | {MESG_FIELD_DESCRIPTION, MESG_DEVELOPER_DATA_ID, MESG_RECORD, MESG_HR})
+#: Unsigned integers of 32 bits or fewer: a date or a time of day fitdecode's processor makes of one cannot fail.
+_SMALL_UNSIGNED = frozenset({0x00, 0x02, 0x0A, 0x84, 0x8B, 0x86, 0x8C})
+
+
+def _unread(global_num: int, fields: list[tuple[int, int, int]]) -> bool:
+    """Whether fitdecode reads a data message of this definition to no purpose and cannot fail on it.
+
+    Not one `DecodedFit` keeps (an `hrv` each second, say, or a watch maker's own messages),
+    no developer fields (checked by the caller), and no field fitdecode does more with than
+    unpack and scale: components only on a single integer (their bits are taken out of it),
+    a date or time of day only from a single small unsigned integer. Leaving such messages to
+    fitdecode cost most of a long run's decode in files that log heart-rate variability.
+    """
+    if global_num in _KEPT:
+        return False
+    mesg_type = profile.MESSAGE_TYPES.get(global_num)
+    if mesg_type is None:
+        return True  # an unknown message: fitdecode keeps its raw values
+    for num, size, base in fields:
+        field = mesg_type.fields.get(num)
+        if field is None:
+            continue
+        single = size == BASE_SIZES.get(base)
+        for f in (field, *(field.subfields or ())):
+            if f.components and not (
+                single and base in _INTEGER_TYPES and all(c.def_num in mesg_type.fields for c in f.components)
+            ):
+                return False
+            if f.type.name in _PROCESSED_TYPES and not (single and base in _SMALL_UNSIGNED):
+                return False
+    return True
 
 
 def _developer_data(data: bytes, p: int, d: Definition, dev_types: dict[int, dict[int, int]]) -> bool:
