@@ -143,7 +143,7 @@ class Records:
         return (self.timestamp, self.lat, self.lon, self.altitude, self.heart_rate, self.distance, self.speed)
 
     def append(self, row: Sequence[Any]) -> None:
-        """Add one record, its fields in the order of `columns`."""
+        """Add one record, its fields in the order of `columns` (the decoders add columns: `extend`)."""
         for column, value in zip(self.columns(), row, strict=True):
             column.append(value)
 
@@ -153,7 +153,7 @@ class Records:
             column.extend(values)
 
     def rows(self) -> list[tuple[Any, ...]]:
-        """One tuple per record (for tests and error messages: the import reads the columns)."""
+        """One tuple per record (for tests: the import reads the columns)."""
         return list(zip(*self.columns(), strict=True))
 
     def where(self, keep: Sequence[bool]) -> Records:
