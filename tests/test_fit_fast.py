@@ -403,6 +403,19 @@ def test_a_record_field_written_as_an_array_is_left_to_fitdecode() -> None:
     assert decode_fast(data) is None
 
 
+def test_a_developer_field_of_an_unknown_base_type_is_refused_in_words() -> None:
+    """fitdecode fails with a bare KeyError (57); the refusal says what that number is."""
+    body = _file_id() + _definition(4, 207, [(3, 1, 0x02)]) + struct.pack("<BB", 4, 0)
+    body += _definition(5, 206, [(0, 1, 0x02), (1, 1, 0x02), (2, 1, 0x02)]) + struct.pack("<BBBB", 5, 0, 0, 57)
+    data = _fit(body + _records(5, big=False) + _session(2))
+    assert decode_fast(data) is None
+    with pytest.raises(FileProblem) as refused:
+        fit.parse(data, "run.fit", "cid")
+    assert str(refused.value) == (
+        "run.fit is a damaged FIT file that cannot be decoded (it refers to a value that is not defined: 57)."
+    )
+
+
 def test_a_file_cut_short_is_left_to_fitdecode_and_keeps_its_refusal() -> None:
     data = synthetic_fit()[:-40]
     assert decode_fast(data) is None

@@ -38,7 +38,8 @@ DATETIME_MIN = 0x10000000  # below it a FIT date_time counts seconds since power
 
 MESG_FILE_ID, MESG_SESSION, MESG_LAP, MESG_RECORD = 0, 18, 19, 20
 MESG_ACTIVITY, MESG_DEVICE_INFO, MESG_SPORT = 34, 23, 12
-_WANTED = {MESG_FILE_ID, MESG_SESSION, MESG_LAP, MESG_ACTIVITY, MESG_DEVICE_INFO, MESG_SPORT}
+#: The summary messages `DecodedFit` keeps, besides the records.
+SUMMARY_MESSAGES = frozenset({MESG_FILE_ID, MESG_SESSION, MESG_LAP, MESG_ACTIVITY, MESG_DEVICE_INFO, MESG_SPORT})
 
 # record field numbers (FIT profile)
 _R_TIME, _R_LAT, _R_LON, _R_ALT, _R_HR, _R_DIST, _R_SPEED = 253, 0, 1, 2, 3, 5, 6
@@ -232,7 +233,7 @@ def decode_reference(data: bytes, stream: io.BytesIO | None = None) -> DecodedFi
                 records.heart_rate.append(values.get(_R_HR))
                 records.distance.append(values.get(_R_DIST))
                 records.speed.append(values.get(_R_ENH_SPEED, values.get(_R_SPEED)))
-            elif num in _WANTED:
+            elif num in SUMMARY_MESSAGES:
                 message = {
                     f.name: f.value for f in frame.fields if not (f.field_def is not None and f.field_def.is_dev)
                 }
@@ -291,6 +292,9 @@ def _decode(data: bytes, stream: io.BytesIO, name: str, decoder: Decoder) -> Dec
 
 
 def _short(exc: Exception) -> str:
+    """The first line of a decoder's error, in words where it gives only a value (a KeyError's bare key)."""
+    if isinstance(exc, KeyError) and exc.args:
+        return f"it refers to a value that is not defined: {exc.args[0]!r}"[:160]
     text = str(exc).split("\n")[0]
     return text[:160] if text else type(exc).__name__
 

@@ -30,7 +30,7 @@ from typing import Any
 import numpy as np
 from fitdecode import profile, types
 
-from recovery.parsers.fit import _WANTED, DecodedFit, Records, checksum_warnings, decode_reference
+from recovery.parsers.fit import SUMMARY_MESSAGES, DecodedFit, Records, checksum_warnings, decode_reference
 
 MESG_RECORD, MESG_HR = 20, profile.MESG_NUM_HR
 MESG_FIELD_DESCRIPTION, MESG_DEVELOPER_DATA_ID = profile.MESG_NUM_FIELD_DESCRIPTION, profile.MESG_NUM_DEVELOPER_DATA_ID
@@ -255,16 +255,12 @@ def _walk(data: bytes) -> tuple[bytes, Records] | None:
                 after = p + 1 + d.size
                 if after > end:
                     return None
-                r = plan.unpack(data, p + 1)
-                raw_ts = r[plan.ts] if plan.ts >= 0 else 0xFFFFFFFF
-                if raw_ts != 0xFFFFFFFF:
-                    last_ts = raw_ts
+                r, ts = _unpacked(data, p, plan)
+                if ts is not None:
+                    last_ts = ts
                 if offset is not None:
-                    last_ts = _accumulate(offset, last_ts)
-                    ts: Any = last_ts
-                else:
-                    ts = None if raw_ts == 0xFFFFFFFF else raw_ts
-                append(_row(r, plan, ts))
+                    last_ts = ts = _accumulate(offset, last_ts)
+                append(_row(r, ts, plan))
                 p = after
                 continue
             if d.size is None or d.ts_at is None or d.global_num == MESG_RECORD:
@@ -294,7 +290,14 @@ def _walk(data: bytes) -> tuple[bytes, Records] | None:
     return bytes(others), records
 
 
-def _row(r: tuple[Any, ...], plan: RecordPlan, ts: Any) -> tuple[Any, ...]:
+def _unpacked(data: bytes, at: int, plan: RecordPlan) -> tuple[tuple[Any, ...], int | None]:
+    """The kept fields of the record whose header byte is at `at`, and its timestamp (None if it has no valid one)."""
+    r = plan.unpack(data, at + 1)
+    ts = r[plan.ts] if plan.ts >= 0 else 0xFFFFFFFF
+    return r, None if ts == 0xFFFFFFFF else ts
+
+
+def _row(r: tuple[Any, ...], ts: Any, plan: RecordPlan) -> tuple[Any, ...]:
     """One record's fields as `Records` holds them, from its unpacked values and its timestamp."""
     lat = r[plan.lat] if plan.lat >= 0 else None
     lon = r[plan.lon] if plan.lon >= 0 else None
@@ -382,9 +385,7 @@ def _record_segment(
         for h in heads:
             plan = plans[h]
             assert plan is not None  # steps[h] is set only with a plan
-            r = plan.unpack(data, at + 1)
-            raw_ts = r[plan.ts] if plan.ts >= 0 else 0xFFFFFFFF
-            rows.append(_row(r, plan, None if raw_ts == 0xFFFFFFFF else raw_ts))
+            rows.append(_row(*_unpacked(data, at, plan), plan))
             at += steps[h]
         return _transposed(rows), q
     used: dict[int, RecordPlan] = {}
@@ -547,8 +548,8 @@ def _definition(
     )
 
 
-#: The messages `DecodedFit` keeps (`recovery.parsers.fit._WANTED`), and those fitdecode reads developer fields by.
-_KEPT = frozenset(_WANTED | {MESG_FIELD_DESCRIPTION, MESG_DEVELOPER_DATA_ID, MESG_RECORD, MESG_HR})
+#: The messages `DecodedFit` keeps, those fitdecode reads developer fields by, and records and hr (never left out).
+_KEPT = SUMMARY_MESSAGES | {MESG_FIELD_DESCRIPTION, MESG_DEVELOPER_DATA_ID, MESG_RECORD, MESG_HR}
 #: Unsigned integers of 32 bits or fewer: a date or a time of day fitdecode's processor makes of one cannot fail.
 _SMALL_UNSIGNED = frozenset({0x00, 0x02, 0x0A, 0x84, 0x8B, 0x86, 0x8C})
 
